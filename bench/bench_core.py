@@ -1,0 +1,139 @@
+"""Benchmarks of the numerical core, each printed beside its budget (DESIGN.md §6) and baselines.
+
+    .venv/bin/python bench/bench_core.py
+
+Figures are medians of repeated runs on a warm Numba cache; nothing here fails a build.
+"""
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import optimizers  # noqa: E402
+import surfaces  # noqa: E402
+from optimizers import _kernels as kernels  # noqa: E402
+
+
+def median_seconds(fn, repeat=30, warmup=2):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def report(what, seconds, budget=None, unit="ms"):
+    scale = {"ms": 1e3, "µs": 1e6, "s": 1.0}[unit]
+    line = f"{what:<58s} {seconds * scale:10.2f} {unit}"
+    if budget is not None:
+        verdict = "within" if seconds <= budget else "OVER"
+        line += f"   budget {budget * scale:g} {unit} ({verdict})"
+    print(line)
+
+
+def six_optimizers(surface):
+    for name in optimizers.names():
+        optimizers.run(surface, name, steps=300, lr=1e-3)
+
+
+def six_kernels(surface):
+    """The same work without the Python front end: the kernel calls alone."""
+    empty, no_order, no_bounds = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
+    rates = np.full(300, 1e-3)
+    buffers = (np.empty((301, 2)), np.empty(301), np.empty(300), np.empty((300, 2)), np.empty((300, 2, 2)))
+    records = [optimizers._hyper(name, {})[1] for name in optimizers.names()]
+
+    def run():
+        for opt, record in enumerate(records):
+            kernels.trajectory(surface.kernel_id, surface.coefficients, empty, empty, no_order, no_bounds,
+                               opt, record, rates, -1.2, 1.0, 0.0, 0, 0, *buffers)
+    return run
+
+
+def numpy_adam_ensemble(starts, steps, lr, b1=0.9, b2=0.999, eps=1e-8):
+    """The NumPy baseline: the same Adam on Rosenbrock, vectorised over members."""
+    theta = starts.copy()
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    out = np.empty((steps + 1,) + theta.shape)
+    out[0] = theta
+    for t in range(1, steps + 1):
+        x, y = theta[:, 0], theta[:, 1]
+        r = y - x * x
+        g = np.stack([-2 * (1 - x) - 400 * x * r, 200 * r], axis=1)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        theta = theta - (lr / (1 - b1**t)) * m / (np.sqrt(v) / np.sqrt(1 - b2**t) + eps)
+        out[t] = theta
+    return out
+
+
+def torch_steps_per_second():
+    try:
+        import torch
+    except ImportError:
+        return None
+    theta = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([theta], lr=1e-3)
+    steps = 2000
+    start = time.perf_counter()
+    for _ in range(steps):
+        opt.zero_grad()
+        x, y = theta[0], theta[1]
+        ((1 - x) ** 2 + 100 * (y - x * x) ** 2).backward()
+        opt.step()
+    return steps / (time.perf_counter() - start)
+
+
+def fresh_process_seconds():
+    code = ("import optimizers; optimizers.run('rosenbrock', 'adam', steps=300, lr=0.01)")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)  # warms the cache
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    rosenbrock = surfaces.get("rosenbrock")
+    starts = np.random.default_rng(0).uniform(-1.5, 1.5, (1000, 2))
+    print(f"Descent Lab core benchmarks — numba, {sys.platform}, median of repeats\n")
+
+    report("6 optimizers × 300 steps, optimizers.run (end to end)",
+           median_seconds(lambda: six_optimizers(rosenbrock), repeat=200), 100e-6, "µs")
+    report("6 optimizers × 300 steps, kernels alone",
+           median_seconds(six_kernels(rosenbrock), repeat=200), 100e-6, "µs")
+
+    ensemble = median_seconds(lambda: optimizers.run_ensemble(rosenbrock, "adam", starts=starts, steps=500,
+                                                              lr=1e-2))
+    report("ensemble 1000 × 500 Adam steps, Rosenbrock", ensemble, 5e-3)
+    report("  baseline: NumPy vectorised over members",
+           median_seconds(lambda: numpy_adam_ensemble(starts, 500, 1e-2), repeat=5))
+    rate = torch_steps_per_second()
+    if rate is None:
+        print("  baseline: torch.optim — torch not installed")
+    else:
+        report(f"  baseline: torch.optim + autograd ({rate:,.0f} steps/s), extrapolated", 500_000 / rate, None, "s")
+    report("ensemble 1000 × 500 Adam steps with gradient noise",
+           median_seconds(lambda: optimizers.run_ensemble(rosenbrock, "adam", starts=starts, steps=500,
+                                                          lr=1e-2, noise=0.5), repeat=10))
+    report("ensemble 300 × 300 SGD steps with noise (sharp/flat lesson size)",
+           median_seconds(lambda: optimizers.run_ensemble("sharp_flat", "gd", starts=starts[:300], steps=300,
+                                                          lr=0.1, noise=0.5), repeat=20))
+    report("fresh process: import + first trajectory (warm cache)", fresh_process_seconds(), 1.0, "s")
+
+
+if __name__ == "__main__":
+    main()

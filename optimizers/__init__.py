@@ -1,0 +1,363 @@
+"""Optimizers, learning-rate schedules, exponentially weighted averages and ensembles over surfaces.
+
+    >>> import optimizers
+    >>> path = optimizers.run("rosenbrock", "adam", start=(-1.2, 1.0), steps=500, lr=0.05)
+    >>> path.points[-1], path.loss[-1], path.diverged_at
+"""
+
+from dataclasses import dataclass, field
+import math
+
+import numpy as np
+
+import surfaces
+from . import _kernels as K
+
+__all__ = ["Trajectory", "RULES", "DEFAULTS", "names", "run", "run_ensemble", "batches", "learning_rates",
+           "schedule_names", "ema", "ema_weights", "MAX_STEPS"]
+
+MAX_STEPS = 100_000
+MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
+
+# Every optimizer's hyper-parameters with their defaults, in torch.optim's names where torch has one.
+DEFAULTS = {
+    "gd": {},
+    "momentum": {"beta": 0.9, "bias_correction": False},
+    "sgd_momentum": {"momentum": 0.9, "nesterov": False},
+    "rmsprop": {"beta": 0.9, "eps": 1e-8},
+    "adagrad": {"eps": 1e-10},
+    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True},
+}
+_IDS = {"gd": K.GD, "momentum": K.MOMENTUM, "sgd_momentum": K.SGD_MOMENTUM,
+        "rmsprop": K.RMSPROP, "adagrad": K.ADAGRAD, "adam": K.ADAM}
+
+# The update rules (g = gradient, t counted from 1), as the pages show them.
+RULES = {
+    "gd": r"\theta_t = \theta_{t-1} - \alpha\, g_t",
+    "momentum": r"v_t = \beta v_{t-1} + (1-\beta)\, g_t,\qquad \theta_t = \theta_{t-1} - \alpha\, v_t",
+    "sgd_momentum": r"b_t = \mu b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - \alpha\, b_t",
+    "rmsprop": r"S_t = \beta S_{t-1} + (1-\beta)\, g_t^2,\qquad "
+               r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{S_t} + \varepsilon}",
+    "adagrad": r"G_t = G_{t-1} + g_t^2,\qquad "
+               r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{G_t} + \varepsilon}",
+    "adam": r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\ v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\ "
+            r"\theta_t = \theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat v_t} + \varepsilon},\ "
+            r"\hat m_t = \frac{m_t}{1-\beta_1^t},\ \hat v_t = \frac{v_t}{1-\beta_2^t}",
+}
+
+# Names of the two state buffers each optimizer keeps (None: unused).
+_BUFFERS = {"gd": (None, None), "momentum": ("v", None), "sgd_momentum": ("buf", None),
+            "rmsprop": ("S", None), "adagrad": ("G", None), "adam": ("m", "v")}
+
+
+def names():
+    """Every optimizer name `run` accepts."""
+    return list(DEFAULTS)
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """One optimizer's run. Row t of `grads`, `lr`, `state[...]` belongs to the update from point t
+    to point t+1. After divergence at point index `diverged_at`, everything from there on is NaN."""
+
+    optimizer: str
+    hyper: dict
+    points: np.ndarray  # (steps+1, 2)
+    loss: np.ndarray  # (steps+1,)
+    grads: np.ndarray  # (steps, 2): the gradient used, noise and mini-batch included
+    lr: np.ndarray  # (steps,)
+    state: dict = field(repr=False)  # buffer name -> (steps, 2)
+    batch_loss: np.ndarray = field(repr=False)  # (steps,): loss on the mini-batch behind each update
+    diverged_at: int | None = None
+
+    @property
+    def steps(self):
+        return len(self.lr)
+
+    @property
+    def deltas(self):
+        """Δθ_t = θ_t − θ_{t−1}, shape (steps, 2)."""
+        return np.diff(self.points, axis=0)
+
+    def effective_lr(self):
+        """Per-coordinate multiplier on the gradient-like term, shape (steps, 2): α for GD and
+        momentum, α/(√S+ε) for RMSprop and AdaGrad, α/(1−β₁ᵗ)/(√v/√(1−β₂ᵗ)+ε) for Adam."""
+        lr = self.lr[:, None]
+        eps = self.hyper.get("eps", 0.0)
+        if self.optimizer in ("rmsprop", "adagrad"):
+            accumulated = self.state["S" if self.optimizer == "rmsprop" else "G"]
+            return lr / (np.sqrt(accumulated) + eps)
+        if self.optimizer == "adam":
+            if self.hyper["bias_correction"]:
+                c1 = _bias_correction(self.hyper["beta1"], self.steps)
+                c2 = np.sqrt(_bias_correction(self.hyper["beta2"], self.steps))
+                return (lr / c1) / (np.sqrt(self.state["v"]) / c2 + eps)
+            return lr / (np.sqrt(self.state["v"]) + eps)
+        return np.broadcast_to(lr, (self.steps, 2)).copy()
+
+
+def _bias_correction(beta, steps):
+    """The column 1 − βᵗ for t = 1 … steps."""
+    return 1.0 - beta ** np.arange(1, steps + 1, dtype=np.float64)[:, None]
+
+
+def _number(name, value, low=-math.inf, high=math.inf, *, low_open=False, high_open=False):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if not math.isfinite(value) or too_low or too_high:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {value}")
+    return value
+
+
+def _integer(name, value, low, high):
+    try:
+        whole = not isinstance(value, bool) and float(value).is_integer()
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    value = int(float(value)) if not isinstance(value, (int, np.integer)) else int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must lie in [{low}, {high}], got {value}")
+    return value
+
+
+def _hyper(optimizer, hyper):
+    """Validated hyper-parameters (defaults filled in) and the kernel's record [β₁, β₂, ε, flag]."""
+    if optimizer not in DEFAULTS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(names())}")
+    allowed = DEFAULTS[optimizer]
+    unknown = sorted(set(hyper) - set(allowed))
+    if unknown:
+        raise ValueError(f"{optimizer}: unknown hyper-parameter {unknown[0]!r}; "
+                         f"allowed: {', '.join(allowed) or 'none'}")
+    values = {**allowed, **hyper}
+    for name in ("beta", "beta1", "beta2", "momentum"):
+        if name in values:
+            values[name] = _number(name, values[name], 0.0, 1.0, high_open=True)
+    if "eps" in values:
+        values["eps"] = _number("eps", values["eps"], 0.0, 1.0)
+    for name in ("bias_correction", "nesterov"):
+        if name in values:
+            if values[name] not in (True, False, 0, 1):
+                raise ValueError(f"{name} must be True or False, got {values[name]!r}")
+            values[name] = bool(values[name])
+    first = values.get("beta", values.get("beta1", values.get("momentum", 0.0)))
+    flag = values.get("bias_correction", values.get("nesterov", False))
+    record = np.array([first, values.get("beta2", 0.0), values.get("eps", 0.0), float(flag)])
+    return values, record
+
+
+def _surface(surface):
+    return surfaces.get(surface) if isinstance(surface, str) else surface
+
+
+def _learning_rate_array(lr, steps):
+    if isinstance(lr, (int, float, np.number)):
+        return np.full(steps, _number("lr", lr, 0.0, 1e6))
+    rates = np.asarray(lr, dtype=np.float64)
+    if rates.shape != (steps,):
+        raise ValueError(f"lr must be a number or an array of {steps} per-step rates, got shape {rates.shape}")
+    if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+        raise ValueError("lr must hold finite, non-negative rates")
+    return np.ascontiguousarray(rates)
+
+
+def _point(name, value):
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair of numbers (x, y), got {value!r}") from None
+    if not (abs(x) <= K.LIMIT and abs(y) <= K.LIMIT):
+        raise ValueError(f"{name} must be finite with |x|, |y| ≤ {K.LIMIT:g}, got {value!r}")
+    return x, y
+
+
+def batches(n_samples, batch_size, steps, shuffle=True, seed=0):
+    """The mini-batches of `steps` updates: (order, bounds) where step t uses the samples
+    order[bounds[t, 0]:bounds[t, 1]]. ⌈m/B⌉ updates per epoch, the last one smaller when B does not
+    divide m; a fresh permutation every epoch when shuffling."""
+    per_epoch = -(-n_samples // batch_size)
+    epochs = -(-steps // per_epoch)
+    rng = np.random.default_rng(seed)
+    order = np.concatenate([rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+                            for _ in range(epochs)]).astype(np.int64)
+    t = np.arange(steps)
+    epoch, j = t // per_epoch, t % per_epoch
+    starts = epoch * n_samples + j * batch_size
+    stops = epoch * n_samples + np.minimum((j + 1) * batch_size, n_samples)
+    return order, np.stack([starts, stops], axis=1).astype(np.int64)
+
+
+def run(surface, optimizer, *, start=None, steps=100, lr=0.01, noise=0.0, seed=0,
+        batch_size=None, shuffle=True, **hyper):
+    """Run `optimizer` on `surface` (a Surface or a name) and return a `Trajectory`.
+
+    lr: a rate or an array of `steps` per-step rates (see `learning_rates`). noise: σ of the
+    independent N(0, σ²) added to each gradient coordinate. batch_size (regression surface only):
+    real mini-batches of that many samples, reshuffled every epoch unless shuffle=False.
+    """
+    surface = _surface(surface)
+    values, record = _hyper(optimizer, hyper)
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    rates = _learning_rate_array(lr, steps)
+    x0, y0 = _point("start", surface.start if start is None else start)
+    noise = _number("noise", noise, 0.0, 1e6)
+    seed = _integer("seed", seed, 0, 2**63 - 1)
+    features, targets = surface.samples if surface.samples is not None else (np.zeros(0), np.zeros(0))
+    order, bounds = np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
+    if batch_size is not None:
+        if surface.samples is None:
+            raise ValueError(f"batch_size needs a data-defined surface (regression), not {surface.name!r}")
+        batch_size = _integer("batch_size", batch_size, 1, surface.n_samples)
+        order, bounds = batches(surface.n_samples, batch_size, steps, bool(shuffle), seed)
+    points, loss = np.empty((steps + 1, 2)), np.empty(steps + 1)
+    batch_loss, grads, state = np.empty(steps), np.empty((steps, 2)), np.empty((steps, 2, 2))
+    diverged = K.trajectory(surface.kernel_id, surface.coefficients, features, targets, order, bounds,
+                            _IDS[optimizer], record, rates, x0, y0, noise, seed, 0,
+                            points, loss, batch_loss, grads, state)
+    buffers = {}
+    for k, name in enumerate(_BUFFERS[optimizer]):
+        if name is not None:
+            buffers[name] = state[:, k, :]
+    if optimizer == "adam":
+        buffers["m_hat"] = buffers["m"] / _bias_correction(values["beta1"], steps)
+        buffers["v_hat"] = buffers["v"] / _bias_correction(values["beta2"], steps)
+    if optimizer == "momentum" and values["bias_correction"]:
+        buffers["v_hat"] = buffers["v"] / _bias_correction(values["beta"], steps)
+    return Trajectory(optimizer=optimizer, hyper=values, points=points, loss=loss, grads=grads,
+                      lr=rates, state=buffers, batch_loss=batch_loss,
+                      diverged_at=None if diverged < 0 else int(diverged))
+
+
+def run_ensemble(surface, optimizer, *, starts, steps, lr, noise=0.0, seed=0, **hyper):
+    """Run one optimizer from every start at once: array (len(starts), steps+1, 2).
+
+    Without noise row i equals run(start=starts[i]).points; with noise member i draws its own
+    stream (member 0's is the one `run` uses with the same seed). Diverged members turn NaN.
+    """
+    surface = _surface(surface)
+    _, record = _hyper(optimizer, hyper)
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    rates = _learning_rate_array(lr, steps)
+    starts = np.asarray(starts, dtype=np.float64)
+    if starts.ndim != 2 or starts.shape[1] != 2 or len(starts) == 0:
+        raise ValueError(f"starts must be an array of shape (n, 2) with n ≥ 1, got shape {starts.shape}")
+    if not np.all(np.abs(starts) <= K.LIMIT):
+        raise ValueError(f"starts must be finite with |x|, |y| ≤ {K.LIMIT:g}")
+    if len(starts) * steps > MAX_ENSEMBLE_WORK:
+        raise ValueError(f"members × steps must be at most {MAX_ENSEMBLE_WORK:,}, "
+                         f"got {len(starts)} × {steps}")
+    noise = _number("noise", noise, 0.0, 1e6)
+    seed = _integer("seed", seed, 0, 2**63 - 1)
+    out = np.empty((steps + 1, 2, len(starts)))
+    K.ensemble(surface.kernel_id, surface.coefficients, _IDS[optimizer], record, rates,
+               np.ascontiguousarray(starts[:, 0]), np.ascontiguousarray(starts[:, 1]), noise, seed, out)
+    return out.transpose(2, 0, 1)
+
+
+# ----------------------------------------------------------------------------- schedules
+
+def _step(t, lr, gamma=0.5, every=10):
+    return lr * _number("gamma", gamma, 0.0, 1.0) ** np.floor(t / _integer("every", every, 1, MAX_STEPS))
+
+
+def _exponential(t, lr, k=0.1):
+    return lr * np.exp(-_number("k", k, 0.0, 100.0) * t)
+
+
+def _geometric(t, lr, gamma=0.95):
+    return lr * _number("gamma", gamma, 0.0, 1.0) ** t
+
+
+def _inverse_time(t, lr, k=0.05):
+    return lr / (1.0 + _number("k", k, 0.0, 1e6) * t)
+
+
+def _inverse_sqrt(t, lr, k=0.05):
+    return lr / np.sqrt(1.0 + _number("k", k, 0.0, 1e6) * t)
+
+
+def _cosine(t, lr, total=100, min_lr=0.0):
+    total = _integer("total", total, 1, MAX_STEPS)
+    min_lr = _number("min_lr", min_lr, 0.0, lr)
+    return min_lr + (lr - min_lr) * 0.5 * (1.0 + np.cos(np.pi * np.minimum(t, total) / total))
+
+
+def _constant(t, lr):
+    return np.full(t.shape, lr)
+
+
+_SCHEDULES = {"constant": _constant, "step": _step, "exponential": _exponential,
+              "geometric": _geometric, "inverse_time": _inverse_time,
+              "inverse_sqrt": _inverse_sqrt, "cosine": _cosine}
+
+SCHEDULE_FORMULAS = {
+    "constant": r"\alpha_t = \alpha_0",
+    "step": r"\alpha_t = \alpha_0\,\gamma^{\lfloor t/T \rfloor}",
+    "exponential": r"\alpha_t = \alpha_0\,e^{-k t}",
+    "geometric": r"\alpha_t = \alpha_0\,\gamma^{t}",
+    "inverse_time": r"\alpha_t = \frac{\alpha_0}{1 + k t}",
+    "inverse_sqrt": r"\alpha_t = \frac{\alpha_0}{\sqrt{1 + k t}}",
+    "cosine": r"\alpha_t = \alpha_{\min} + \tfrac12(\alpha_0-\alpha_{\min})"
+              r"\left(1 + \cos\frac{\pi \min(t, T)}{T}\right)",
+}
+
+
+def schedule_names():
+    return list(_SCHEDULES)
+
+
+def learning_rates(schedule, lr, steps, *, warmup=0, steps_per_epoch=1, **params):
+    """The per-step learning rates α_t for t = 0 … steps−1 (torch's convention: step t uses f(t)).
+
+    The schedule's index is the epoch ⌊t / steps_per_epoch⌋. `step` equals torch's StepLR and
+    `geometric` its ExponentialLR; `cosine` stays at min_lr after `total` (torch's
+    CosineAnnealingLR would rise again). `warmup` > 0 ramps linearly, α₀·(t+1)/warmup, over the
+    first `warmup` steps and starts the schedule after them.
+    """
+    if schedule not in _SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(schedule_names())}")
+    builder = _SCHEDULES[schedule]
+    code = builder.__code__
+    allowed = code.co_varnames[2:code.co_argcount]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"{schedule}: unknown parameter {unknown[0]!r}; allowed: "
+                         f"{', '.join(allowed + ('warmup', 'steps_per_epoch'))}")
+    lr = _number("lr", lr, 0.0, 1e6)
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    warmup = _integer("warmup", warmup, 0, steps)
+    per_epoch = _integer("steps_per_epoch", steps_per_epoch, 1, MAX_STEPS)
+    t = np.arange(steps)
+    epoch = np.maximum(t - warmup, 0) // per_epoch
+    rates = np.asarray(builder(epoch.astype(np.float64), lr, **params), dtype=np.float64)
+    ramp = t < warmup
+    rates[ramp] = lr * (t[ramp] + 1) / warmup
+    return rates
+
+
+# ----------------------------------------------------------------------------- averages
+
+def ema(values, beta, bias_correction=False):
+    """v_t = β·v_{t−1} + (1−β)·x_t with v₀ = 0 (t from 1); corrected: v_t / (1 − βᵗ)."""
+    beta = _number("beta", beta, 0.0, 1.0, high_open=True)
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, got shape {x.shape}")
+    out = np.empty_like(x)
+    K.ema(x, beta, out)
+    if bias_correction:
+        out /= 1.0 - beta ** np.arange(1, len(x) + 1, dtype=np.float64)
+    return out
+
+
+def ema_weights(beta, days):
+    """The weight (1−β)·β^k that today's average gives the value k days back, k = 0 … days−1."""
+    beta = _number("beta", beta, 0.0, 1.0, high_open=True)
+    return (1.0 - beta) * beta ** np.arange(days, dtype=np.float64)

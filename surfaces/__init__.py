@@ -1,0 +1,260 @@
+"""Loss surfaces over two parameters: analytic test functions and a data-defined regression loss.
+
+    >>> import surfaces
+    >>> bowl = surfaces.get("elongated_bowl", condition=20, angle=30)
+    >>> bowl.f(1.0, 0.0), bowl.grad(1.0, 0.0), bowl.hessian(0.0, 0.0)
+"""
+
+from dataclasses import dataclass, field
+import math
+
+import numpy as np
+
+from . import _numba_cache
+
+_numba_cache.configure()
+
+from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
+
+__all__ = ["Surface", "names", "get", "regression", "SORT_KEYS"]
+
+SORT_KEYS = (None, "x", "y")
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A loss f(x, y) with its analytic gradient and Hessian, plot bounds and known minima.
+
+    For the regression surface x, y are the parameters (w, b) and `samples` holds the data.
+    """
+
+    name: str
+    title: str
+    formula: str
+    params: dict
+    bounds: tuple  # (xmin, xmax, ymin, ymax)
+    minima: tuple  # ((x, y), ...) known minimisers; empty for saddles
+    start: tuple
+    kernel_id: int
+    coefficients: np.ndarray = field(repr=False)
+    samples: tuple = field(default=None, repr=False)  # (features, targets) or None
+
+    def _evaluate(self, x, y):
+        xs, ys = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        out = np.empty((xs.size, 6))
+        K.evaluate_many(self.kernel_id, self.coefficients, np.ravel(xs), np.ravel(ys), out)
+        return out, xs.shape
+
+    def f(self, x, y):
+        """The loss, vectorised over NumPy arrays (a float for scalar input)."""
+        out, shape = self._evaluate(x, y)
+        return out[:, 0].reshape(shape)[()]
+
+    def grad(self, x, y):
+        """(∂f/∂x, ∂f/∂y), vectorised like `f`."""
+        out, shape = self._evaluate(x, y)
+        return out[:, 1].reshape(shape)[()], out[:, 2].reshape(shape)[()]
+
+    def hessian(self, x, y):
+        """The analytic 2×2 Hessian at one point."""
+        out, _ = self._evaluate(float(x), float(y))
+        hxx, hxy, hyy = out[0, 3:]
+        return np.array([[hxx, hxy], [hxy, hyy]])
+
+    @property
+    def n_samples(self):
+        return 0 if self.samples is None else len(self.samples[0])
+
+    def batch_loss_and_grad(self, w, b, indices):
+        """Mean squared error over the samples `indices` and its gradient (w, b)."""
+        if self.samples is None:
+            raise ValueError(f"surface {self.name!r} has no samples; only 'regression' has mini-batches")
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.size == 0 or idx.min() < 0 or idx.max() >= self.n_samples:
+            raise ValueError(f"indices must be a non-empty selection of 0..{self.n_samples - 1}")
+        loss, gw, gb = K.batch_loss_and_gradient(float(w), float(b), *self.samples, idx, 0, idx.size)
+        return loss, (gw, gb)
+
+    def batch_grad(self, w, b, indices):
+        """The mini-batch gradient (∂J/∂w, ∂J/∂b) over the samples `indices`."""
+        return self.batch_loss_and_grad(w, b, indices)[1]
+
+
+def _check(name, value, low, high, surface):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{surface}: {name} must be a number, got {value!r}") from None
+    if not (low <= value <= high):
+        raise ValueError(f"{surface}: {name} must lie in [{low}, {high}], got {value}")
+    return value
+
+
+def _refine_minimum(kernel_id, coefficients, guess):
+    """Newton's method from a nearby guess: the exact stationary point the surface's maths gives."""
+    x, y = guess
+    out = np.empty((1, 6))
+    for _ in range(50):
+        K.evaluate_many(kernel_id, coefficients, np.array([x]), np.array([y]), out)
+        _, gx, gy, hxx, hxy, hyy = out[0]
+        det = hxx * hyy - hxy * hxy
+        dx = (hyy * gx - hxy * gy) / det
+        dy = (hxx * gy - hxy * gx) / det
+        x, y = x - dx, y - dy
+        if abs(dx) + abs(dy) < 1e-15:
+            break
+    return (float(x), float(y))
+
+
+def _bowl(curvature=1.0):
+    c = _check("curvature", curvature, 0.01, 100.0, "bowl")
+    return dict(title="Bowl", formula=rf"f(x,y) = \tfrac{{{c:g}}}{{2}}\,(x^2 + y^2)",
+                params=dict(curvature=c), bounds=(-2.0, 2.0, -2.0, 2.0), minima=((0.0, 0.0),),
+                start=(-1.6, 1.2), kernel_id=K.BOWL, coefficients=[c])
+
+
+def _elongated_bowl(condition=10.0, angle=0.0):
+    kappa = _check("condition", condition, 1.0, 1000.0, "elongated_bowl")
+    degrees = _check("angle", angle, -90.0, 90.0, "elongated_bowl")
+    cs, sn = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    u, v = -2.0, 0.6  # far along the valley, a little way up its wall
+    return dict(title="Elongated bowl",
+                formula=(rf"f = \tfrac12\left(u^2 + {kappa:g}\,v^2\right),\ "
+                         rf"\binom{{u}}{{v}} = R_{{{degrees:g}^\circ}}\binom{{x}}{{y}}"),
+                params=dict(condition=kappa, angle=degrees), bounds=(-2.5, 2.5, -2.5, 2.5),
+                minima=((0.0, 0.0),), start=(cs * u - sn * v, sn * u + cs * v),
+                kernel_id=K.ELONGATED_BOWL, coefficients=[kappa, cs, sn])
+
+
+def _saddle():
+    return dict(title="Saddle", formula=r"f(x,y) = x^2 - y^2", params={},
+                bounds=(-2.0, 2.0, -2.0, 2.0), minima=(), start=(1.8, 0.01),
+                kernel_id=K.SADDLE, coefficients=[])
+
+
+def _monkey_saddle():
+    return dict(title="Monkey saddle", formula=r"f(x,y) = x^3 - 3xy^2", params={},
+                bounds=(-1.5, 1.5, -1.5, 1.5), minima=(), start=(1.2, 0.01),
+                kernel_id=K.MONKEY_SADDLE, coefficients=[])
+
+
+def _two_wells(c, first, second):
+    return [c, *first, *second]
+
+
+def _sharp_flat(sharp_width=0.25, flat_width=1.0):
+    ws = _check("sharp_width", sharp_width, 0.1, 1.0, "sharp_flat")
+    wf = _check("flat_width", flat_width, 0.5, 2.0, "sharp_flat")
+    sharp, flat = (-1.5, 0.5), (1.5, -0.5)
+    return dict(title="Sharp and flat minima",
+                formula=(rf"f = 0.02\,\lVert\theta\rVert^2 - e^{{-\lVert\theta-s\rVert^2/2({ws:g})^2}}"
+                         rf" - e^{{-\lVert\theta-\phi\rVert^2/2({wf:g})^2}}"),
+                params=dict(sharp_width=ws, flat_width=wf), bounds=(-4.0, 4.0, -3.0, 3.0),
+                minima=(sharp, flat), start=(0.0, 2.0), kernel_id=K.SHARP_FLAT,
+                coefficients=_two_wells(0.02, (*sharp, 1.0, ws), (*flat, 1.0, wf)))
+
+
+def _rosenbrock(a=1.0, b=100.0):
+    a = _check("a", a, -3.0, 3.0, "rosenbrock")
+    b = _check("b", b, 0.1, 1000.0, "rosenbrock")
+    return dict(title="Rosenbrock", formula=rf"f(x,y) = ({a:g} - x)^2 + {b:g}\,(y - x^2)^2",
+                params=dict(a=a, b=b), bounds=(-2.0, 2.0, -1.0, 3.0), minima=((a, a * a),),
+                start=(-1.2, 1.0), kernel_id=K.ROSENBROCK, coefficients=[a, b])
+
+
+def _local_minima(local_depth=1.0):
+    depth = _check("local_depth", local_depth, 0.7, 2.0, "local_minima")
+    local = (3.0, 0.0)
+    return dict(title="Bowl with a shallow local minimum",
+                formula=(r"f = 0.1\,\lVert\theta\rVert^2 - 1.5\,e^{-\lVert\theta\rVert^2/2}"
+                         rf" - {depth:g}\,e^{{-\lVert\theta-(3,0)\rVert^2/2(0.5)^2}}"),
+                params=dict(local_depth=depth), bounds=(-3.0, 4.5, -3.0, 3.0),
+                minima=((0.0, 0.0), local), start=(3.8, 1.0), kernel_id=K.LOCAL_MINIMA,
+                coefficients=_two_wells(0.1, (0.0, 0.0, 1.5, 1.0), (*local, depth, 0.5)))
+
+
+def _plateau(width=1.0):
+    w = _check("width", width, 0.3, 3.0, "plateau")
+    return dict(title="Plateau", formula=rf"f(x,y) = 1 - e^{{-(x^2+y^2)/2({w:g})^2}}",
+                params=dict(width=w), bounds=(-4.0 * w, 4.0 * w, -4.0 * w, 4.0 * w),
+                minima=((0.0, 0.0),), start=(2.4 * w, 1.8 * w), kernel_id=K.PLATEAU,
+                coefficients=[w])
+
+
+_ANALYTIC = {
+    "bowl": _bowl,
+    "elongated_bowl": _elongated_bowl,
+    "saddle": _saddle,
+    "monkey_saddle": _monkey_saddle,
+    "sharp_flat": _sharp_flat,
+    "rosenbrock": _rosenbrock,
+    "local_minima": _local_minima,
+    "plateau": _plateau,
+}
+
+
+def names():
+    """Every surface name `get` accepts."""
+    return [*_ANALYTIC, "regression"]
+
+
+def _parameter_names(builder):
+    code = builder.__code__
+    return code.co_varnames[:code.co_argcount]
+
+
+def get(name, **params):
+    """The surface called `name`, built with `params` (see `names()`); ValueError if unknown."""
+    if name == "regression":
+        return regression(**params)
+    if name not in _ANALYTIC:
+        raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(names())}")
+    builder = _ANALYTIC[name]
+    allowed = _parameter_names(builder)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"{name}: unknown parameter {unknown[0]!r}; allowed: {', '.join(allowed) or 'none'}")
+    spec = builder(**params)
+    coefficients = np.zeros(K.N_COEFFICIENTS)
+    values = spec.pop("coefficients")
+    coefficients[:len(values)] = values
+    minima = tuple(_refine_minimum(spec["kernel_id"], coefficients, m) for m in spec.pop("minima"))
+    return Surface(name=name, coefficients=coefficients, minima=minima, **spec)
+
+
+def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=0,
+               true_w=2.0, true_b=-1.0):
+    """Least squares J(w, b) = (1/m) Σ (w·xᵢ + b − yᵢ)² on m seeded samples yᵢ = w*·xᵢ + b* + noise.
+
+    The features are xᵢ = feature_scale · U(−1, 1). `sorted_by="x"` (or "y") orders the samples as an
+    unshuffled data set collected group by group would be ("all cats, then all dogs").
+    J is a quadratic in (w, b), so its value, gradient and Hessian come from the sample moments;
+    mini-batches use the samples themselves.
+    """
+    m = int(_check("n_samples", n_samples, 2, 100_000, "regression"))
+    scale = _check("feature_scale", feature_scale, 1e-3, 1e6, "regression")
+    sigma = _check("noise", noise, 0.0, 100.0, "regression")
+    w_true = _check("true_w", true_w, -1e3, 1e3, "regression")
+    b_true = _check("true_b", true_b, -1e3, 1e3, "regression")
+    if sorted_by not in SORT_KEYS:
+        raise ValueError(f"regression: sorted_by must be one of {SORT_KEYS}, got {sorted_by!r}")
+    rng = np.random.default_rng(int(_check("seed", seed, 0, 2**32 - 1, "regression")))
+    xs = scale * rng.uniform(-1.0, 1.0, m)
+    ys = w_true * xs + b_true + sigma * rng.standard_normal(m)
+    if sorted_by is not None:
+        order = np.argsort(xs if sorted_by == "x" else ys, kind="stable")
+        xs, ys = xs[order], ys[order]
+    mxx, mx, mxy, my, myy = (xs * xs).mean(), xs.mean(), (xs * ys).mean(), ys.mean(), (ys * ys).mean()
+    coefficients = np.zeros(K.N_COEFFICIENTS)
+    coefficients[:6] = mxx, mx, 1.0, -2.0 * mxy, -2.0 * my, myy
+    w_star, b_star = np.linalg.solve([[mxx, mx], [mx, 1.0]], [mxy, my])
+    half_w, half_b = 2.5 / math.sqrt(mxx), 2.5
+    return Surface(
+        name="regression", title="Least-squares regression",
+        formula=r"J(w,b) = \frac{1}{m}\sum_{i=1}^{m}\left(w\,x^{(i)} + b - y^{(i)}\right)^2",
+        params=dict(n_samples=m, feature_scale=scale, noise=sigma, sorted_by=sorted_by,
+                    seed=int(seed), true_w=w_true, true_b=b_true),
+        bounds=(w_star - half_w, w_star + half_w, b_star - half_b, b_star + half_b),
+        minima=((float(w_star), float(b_star)),),
+        start=(float(w_star - 0.8 * half_w), float(b_star + 0.8 * half_b)),
+        kernel_id=K.QUADRATIC, coefficients=coefficients, samples=(xs, ys))

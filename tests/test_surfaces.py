@@ -1,0 +1,178 @@
+"""Surfaces: analytic derivatives against finite differences, minima, bounds, the regression data."""
+
+import math
+
+import numpy as np
+import pytest
+
+import surfaces
+
+VARIANTS = [(name, {}) for name in surfaces.names()] + [
+    ("elongated_bowl", {"condition": 50, "angle": 35}),
+    ("sharp_flat", {"sharp_width": 0.15, "flat_width": 1.8}),
+    ("rosenbrock", {"a": -1.0, "b": 10}),
+    ("local_minima", {"local_depth": 1.8}),
+    ("plateau", {"width": 2.0}),
+    ("bowl", {"curvature": 7.0}),
+    ("regression", {"n_samples": 30, "feature_scale": 50.0, "sorted_by": "x"}),
+]
+IDS = [f"{n}-{'-'.join(map(str, p.values())) or 'default'}" for n, p in VARIANTS]
+
+
+def sample_points(surface, n=25, seed=0):
+    xmin, xmax, ymin, ymax = surface.bounds
+    rng = np.random.default_rng(seed)
+    return rng.uniform(xmin, xmax, n), rng.uniform(ymin, ymax, n)
+
+
+@pytest.mark.parametrize("name, params", VARIANTS, ids=IDS)
+def test_gradient_and_hessian_match_finite_differences(name, params):
+    surface = surfaces.get(name, **params)
+    xs, ys = sample_points(surface)
+    scale = max(surface.bounds[1] - surface.bounds[0], surface.bounds[3] - surface.bounds[2])
+    h = 1e-6 * scale
+    gx, gy = surface.grad(xs, ys)
+    fd_x = (surface.f(xs + h, ys) - surface.f(xs - h, ys)) / (2 * h)
+    fd_y = (surface.f(xs, ys + h) - surface.f(xs, ys - h)) / (2 * h)
+    size = np.maximum(1.0, np.abs(surface.f(xs, ys)))
+    np.testing.assert_allclose(gx, fd_x, rtol=1e-5, atol=1e-6 * size.max())
+    np.testing.assert_allclose(gy, fd_y, rtol=1e-5, atol=1e-6 * size.max())
+    for x, y in zip(xs[:8], ys[:8]):
+        hess = surface.hessian(x, y)
+        col_x = (np.array(surface.grad(x + h, y)) - np.array(surface.grad(x - h, y))) / (2 * h)
+        col_y = (np.array(surface.grad(x, y + h)) - np.array(surface.grad(x, y - h))) / (2 * h)
+        fd = np.stack([col_x, col_y], axis=1)
+        np.testing.assert_allclose(hess, fd, rtol=1e-5, atol=1e-5 * np.abs(fd).max() + 1e-9)
+        assert hess[0, 1] == hess[1, 0]
+
+
+@pytest.mark.parametrize("name, params", VARIANTS, ids=IDS)
+def test_minima_are_stationary_with_positive_definite_hessians(name, params):
+    surface = surfaces.get(name, **params)
+    for x, y in surface.minima:
+        gx, gy = surface.grad(x, y)
+        assert math.hypot(gx, gy) < 1e-9
+        assert np.all(np.linalg.eigvalsh(surface.hessian(x, y)) > 0)
+        xmin, xmax, ymin, ymax = surface.bounds
+        assert xmin < x < xmax and ymin < y < ymax
+
+
+@pytest.mark.parametrize("name, params", VARIANTS, ids=IDS)
+def test_value_finite_over_bounds_and_start_inside(name, params):
+    surface = surfaces.get(name, **params)
+    xmin, xmax, ymin, ymax = surface.bounds
+    grid_x, grid_y = np.meshgrid(np.linspace(xmin, xmax, 101), np.linspace(ymin, ymax, 101))
+    values = surface.f(grid_x, grid_y)
+    assert values.shape == grid_x.shape and np.all(np.isfinite(values))
+    assert xmin < surface.start[0] < xmax and ymin < surface.start[1] < ymax
+    assert isinstance(surface.f(*surface.start), float)
+    assert surface.formula and surface.title
+
+
+def test_named_shapes():
+    saddle = surfaces.get("saddle")
+    x, y = np.random.default_rng(1).normal(size=(2, 50))
+    np.testing.assert_array_equal(saddle.f(x, y), x * x - y * y)
+    np.testing.assert_allclose(surfaces.get("monkey_saddle").f(x, y), x**3 - 3 * x * y**2, rtol=1e-14)
+    assert saddle.minima == () and surfaces.get("monkey_saddle").minima == ()
+    np.testing.assert_allclose(surfaces.get("rosenbrock").f(x, y), (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+                               rtol=1e-14)
+
+
+@pytest.mark.parametrize("condition, angle", [(10, 0), (25, 30), (100, -60)])
+def test_elongated_bowl_has_the_requested_condition_and_direction(condition, angle):
+    bowl = surfaces.get("elongated_bowl", condition=condition, angle=angle)
+    eigenvalues, vectors = np.linalg.eigh(bowl.hessian(0.3, -0.2))
+    np.testing.assert_allclose(eigenvalues, [1.0, condition], rtol=1e-12)
+    flat_direction = vectors[:, 0]  # the valley floor runs along angle
+    assert abs(abs(flat_direction @ [math.cos(math.radians(angle)), math.sin(math.radians(angle))]) - 1) < 1e-12
+    assert surfaces.get("elongated_bowl").params["condition"] >= 10
+
+
+def test_sharp_minimum_is_at_least_ten_times_sharper():
+    surface = surfaces.get("sharp_flat")
+    sharp, flat = (np.linalg.eigvalsh(surface.hessian(*m)).max() for m in surface.minima)
+    assert sharp >= 10 * flat
+    wide = surfaces.get("sharp_flat", sharp_width=0.5)
+    assert np.linalg.eigvalsh(wide.hessian(*wide.minima[0])).max() < sharp
+
+
+def test_local_minimum_is_shallower_than_the_global_one():
+    surface = surfaces.get("local_minima")
+    (gx, gy), (lx, ly) = surface.minima
+    assert surface.f(gx, gy) < surface.f(lx, ly) - 0.5
+
+
+def test_plateau_is_flat_far_from_the_minimum():
+    surface = surfaces.get("plateau")
+    assert math.hypot(*surface.grad(*surface.start)) < 0.05
+    assert math.hypot(*surface.grad(3.5, 3.5)) < 1e-4
+
+
+# ----------------------------------------------------------------------------- regression
+
+def test_regression_loss_is_the_mean_squared_error_of_its_samples():
+    surface = surfaces.regression(n_samples=40, feature_scale=3.0, noise=0.8, seed=7)
+    xs, ys = surface.samples
+    for w, b in [(0.0, 0.0), (2.5, -1.0), (-3.0, 4.0)]:
+        residual = w * xs + b - ys
+        np.testing.assert_allclose(surface.f(w, b), np.mean(residual**2), rtol=1e-12)
+        np.testing.assert_allclose(surface.grad(w, b), [2 * np.mean(residual * xs), 2 * np.mean(residual)],
+                                   rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(surface.batch_grad(w, b, np.arange(40)), surface.grad(w, b), rtol=1e-11,
+                                   atol=1e-12)
+    expected = np.linalg.lstsq(np.stack([xs, np.ones_like(xs)], axis=1), ys, rcond=None)[0]
+    np.testing.assert_allclose(surface.minima[0], expected, rtol=1e-10)
+
+
+def test_regression_is_reproducible_and_sortable():
+    a = surfaces.regression(n_samples=20, seed=3)
+    b = surfaces.regression(n_samples=20, seed=3)
+    np.testing.assert_array_equal(a.samples[0], b.samples[0])
+    by_x = surfaces.regression(n_samples=20, seed=3, sorted_by="x")
+    assert np.all(np.diff(by_x.samples[0]) >= 0)
+    np.testing.assert_allclose(by_x.f(1.0, 2.0), a.f(1.0, 2.0), rtol=1e-13)  # same data, new order
+    by_y = surfaces.regression(n_samples=20, seed=3, sorted_by="y")
+    assert np.all(np.diff(by_y.samples[1]) >= 0)
+
+
+def test_badly_scaled_features_make_needle_contours():
+    scaled = surfaces.regression(feature_scale=65.0)
+    eigenvalues = np.linalg.eigvalsh(scaled.hessian(0, 0))
+    assert eigenvalues.max() / eigenvalues.min() > 100
+
+
+def test_minibatch_gradient_is_unbiased_and_its_variance_falls_like_one_over_b():
+    """Over every batch of a partition the mean batch gradient is the full gradient (exactly);
+    sampling B of m without replacement gives variance σ²/B · (m−B)/(m−1)."""
+    m = 64
+    surface = surfaces.regression(n_samples=m, noise=1.0, seed=0)
+    w, b = surface.start
+    per_sample = np.array([surface.batch_grad(w, b, [i]) for i in range(m)])
+    sigma2 = per_sample.var(axis=0)
+    rng = np.random.default_rng(0)
+    for batch in (1, 4, 16):
+        partition = rng.permutation(m).reshape(-1, batch)
+        mean = np.mean([surface.batch_grad(w, b, idx) for idx in partition], axis=0)
+        np.testing.assert_allclose(mean, surface.grad(w, b), rtol=1e-10, atol=1e-12)
+        draws = np.array([surface.batch_grad(w, b, rng.choice(m, batch, replace=False)) for _ in range(4000)])
+        expected = sigma2 / batch * (m - batch) / (m - 1)
+        np.testing.assert_allclose(draws.var(axis=0), expected, rtol=0.1)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: surfaces.get("teapot"), "unknown surface 'teapot'; choose one of bowl"),
+    (lambda: surfaces.get("elongated_bowl", condition=0.5), "condition must lie in [1.0, 1000.0]"),
+    (lambda: surfaces.get("elongated_bowl", kappa=5), "unknown parameter 'kappa'; allowed: condition, angle"),
+    (lambda: surfaces.get("saddle", a=1), "allowed: none"),
+    (lambda: surfaces.get("rosenbrock", b="lots"), "b must be a number"),
+    (lambda: surfaces.get("plateau", width=float("nan")), "width must lie in"),
+    (lambda: surfaces.regression(sorted_by="z"), "sorted_by must be one of"),
+    (lambda: surfaces.regression(n_samples=1), "n_samples must lie in"),
+    (lambda: surfaces.get("bowl").batch_grad(0, 0, [0]), "has no samples"),
+    (lambda: surfaces.regression(n_samples=5).batch_grad(0, 0, [5]), "indices must be"),
+])
+def test_bad_surface_arguments(call, message):
+    with pytest.raises(ValueError) as error:
+        call()
+    assert message in str(error.value)
