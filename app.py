@@ -1,11 +1,32 @@
-"""Descent Lab: an interactive loss-surface laboratory (the shell grows in later issues)."""
+"""Descent Lab: the router. Page config, the settings sidebar, navigation, notices about bad links."""
+
+from pathlib import Path
 
 import streamlit as st
 
-import optimizers
-import surfaces
+import surfaces  # noqa: F401  (sets Numba's cache folder before any kernel loads)
+from app_pages import common, controls
+from app_pages.i18n import t
 
-st.set_page_config(page_title="Descent Lab", layout="wide")
-st.title("Descent Lab")
-path = optimizers.run("rosenbrock", "adam", steps=300, lr=0.05)
-st.line_chart({"loss": path.loss})
+PAGES = Path(__file__).parent / "app_pages"
+LESSONS = ("ema", "minibatch", "momentum", "adaptive", "adam", "decay")
+
+st.set_page_config(page_title="Descent Lab", page_icon="📉", layout="wide",
+                   initial_sidebar_state="collapsed" if common.projector_requested() else "expanded")
+common.settings_sidebar()
+navigation = st.navigation({
+    t("app.name"): [
+        st.Page(PAGES / "home.py", title=t("pages.home"), url_path="home", icon="🏠", default=True),
+        st.Page(PAGES / "playground.py", title=t("pages.playground"), url_path="playground", icon="🧪"),
+    ],
+    t("app.lessons"): [
+        st.Page(PAGES / f"{name}.py", title=f"{number}. {t(f'pages.{name}')}", url_path=name)
+        for number, name in enumerate(LESSONS, start=1) if (PAGES / f"{name}.py").exists()
+    ],
+})
+notice = st.empty()
+navigation.run()
+bad_values = controls.take_notices()
+if bad_values:
+    items = "\n".join(f"- {t('app.url_notice_item', **item)}" for item in bad_values)
+    notice.warning(f"{t('app.url_notice')}\n{items}", icon="🔗")

@@ -13,7 +13,7 @@ import numpy as np
 import surfaces
 from . import _kernels as K
 
-__all__ = ["Trajectory", "RULES", "DEFAULTS", "names", "run", "run_ensemble", "batches", "learning_rates",
+__all__ = ["Trajectory", "RULES", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within", "learning_rates",
            "schedule_names", "ema", "ema_weights", "MAX_STEPS"]
 
 MAX_STEPS = 100_000
@@ -31,19 +31,56 @@ DEFAULTS = {
 _IDS = {"gd": K.GD, "momentum": K.MOMENTUM, "sgd_momentum": K.SGD_MOMENTUM,
         "rmsprop": K.RMSPROP, "adagrad": K.ADAGRAD, "adam": K.ADAM}
 
-# The update rules (g = gradient, t counted from 1), as the pages show them.
-RULES = {
-    "gd": r"\theta_t = \theta_{t-1} - \alpha\, g_t",
-    "momentum": r"v_t = \beta v_{t-1} + (1-\beta)\, g_t,\qquad \theta_t = \theta_{t-1} - \alpha\, v_t",
-    "sgd_momentum": r"b_t = \mu b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - \alpha\, b_t",
-    "rmsprop": r"S_t = \beta S_{t-1} + (1-\beta)\, g_t^2,\qquad "
-               r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{S_t} + \varepsilon}",
-    "adagrad": r"G_t = G_{t-1} + g_t^2,\qquad "
-               r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{G_t} + \varepsilon}",
-    "adam": r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\ v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\ "
-            r"\theta_t = \theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat v_t} + \varepsilon},\ "
-            r"\hat m_t = \frac{m_t}{1-\beta_1^t},\ \hat v_t = \frac{v_t}{1-\beta_2^t}",
+# The update rules (g = gradient, t counted from 1), keyed by (optimizer, flag) where the flag is
+# bias_correction or nesterov. <name> marks a symbol that `rule` can replace by its value.
+_RULE_TEMPLATES = {
+    ("gd", False): r"\theta_t = \theta_{t-1} - <lr>\, g_t",
+    ("momentum", False): r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, v_t",
+    ("momentum", True): r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad "
+                        r"\theta_t = \theta_{t-1} - <lr>\, \frac{v_t}{1 - <beta>^t}",
+    ("sgd_momentum", False): r"b_t = <momentum>\, b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, b_t",
+    ("sgd_momentum", True): r"b_t = <momentum>\, b_{t-1} + g_t,\qquad "
+                            r"\theta_t = \theta_{t-1} - <lr>\,(g_t + <momentum>\, b_t)",
+    ("rmsprop", False): r"S_t = <beta>\, S_{t-1} + <1-beta>\, g_t^2,\qquad "
+                        r"\theta_t = \theta_{t-1} - \frac{<lr>\, g_t}{\sqrt{S_t} + <eps>}",
+    ("adagrad", False): r"G_t = G_{t-1} + g_t^2,\qquad \theta_t = \theta_{t-1} - \frac{<lr>\, g_t}{\sqrt{G_t} + <eps>}",
+    ("adam", True): r"m_t = <beta1>\, m_{t-1} + <1-beta1>\, g_t,\quad v_t = <beta2>\, v_{t-1} + <1-beta2>\, g_t^2,"
+                    r"\quad \theta_t = \theta_{t-1} - <lr>\,\frac{m_t/(1-<beta1>^t)}{\sqrt{v_t/(1-<beta2>^t)} + <eps>}",
+    ("adam", False): r"m_t = <beta1>\, m_{t-1} + <1-beta1>\, g_t,\quad v_t = <beta2>\, v_{t-1} + <1-beta2>\, g_t^2,"
+                     r"\quad \theta_t = \theta_{t-1} - <lr>\,\frac{m_t}{\sqrt{v_t} + <eps>}",
 }
+_SYMBOLS = {"lr": r"\alpha", "beta": r"\beta", "1-beta": r"(1-\beta)", "momentum": r"\mu",
+            "eps": r"\varepsilon", "beta1": r"\beta_1", "1-beta1": r"(1-\beta_1)", "beta2": r"\beta_2",
+            "1-beta2": r"(1-\beta_2)"}
+
+
+def _latex_number(value):
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa}\times 10^{{{int(exponent)}}}" if mantissa != "1" else rf"10^{{{int(exponent)}}}"
+    return text
+
+
+def rule(optimizer, hyper=None, lr=None):
+    """The update rule in LaTeX: symbolic, or with the values of `hyper` and `lr` substituted.
+
+    >>> rule("momentum")  # v_t = \beta v_{t-1} + (1-\beta) g_t, ...
+    >>> rule("momentum", {"beta": 0.9}, lr=0.1)  # v_t = 0.9 v_{t-1} + 0.1 g_t, ...
+    """
+    values, _ = _hyper(optimizer, dict(hyper or {}))
+    flag = bool(values.get("bias_correction", values.get("nesterov", False)))
+    template = _RULE_TEMPLATES[(optimizer, flag)]
+    numbers = {} if hyper is None else {key: values[key] for key in values if isinstance(values[key], float)}
+    for key in ("beta", "beta1", "beta2"):
+        if key in numbers:
+            numbers[f"1-{key}"] = 1.0 - numbers[key]
+    if lr is not None:
+        numbers["lr"] = float(lr)
+    for symbol, latex in _SYMBOLS.items():
+        template = template.replace(f"<{symbol}>", _latex_number(numbers[symbol]) if symbol in numbers else latex)
+    return template
+
 
 # Names of the two state buffers each optimizer keeps (None: unused).
 _BUFFERS = {"gd": (None, None), "momentum": ("v", None), "sgd_momentum": ("buf", None),
@@ -261,6 +298,17 @@ def run_ensemble(surface, optimizer, *, starts, steps, lr, noise=0.0, seed=0, **
     return out.transpose(2, 0, 1)
 
 
+def first_within(points, targets, tolerance):
+    """The first step at which the path is within `tolerance` (Euclidean) of any target, or None."""
+    points = np.asarray(points, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.float64).reshape(-1, 2)
+    if len(targets) == 0:
+        return None
+    distance = np.min(np.linalg.norm(points[:, None, :] - targets[None, :, :], axis=2), axis=1)
+    hits = np.flatnonzero(distance <= tolerance)
+    return int(hits[0]) if len(hits) else None
+
+
 # ----------------------------------------------------------------------------- schedules
 
 def _step(t, lr, gamma=0.5, every=10):
@@ -361,3 +409,6 @@ def ema_weights(beta, days):
     """The weight (1−β)·β^k that today's average gives the value k days back, k = 0 … days−1."""
     beta = _number("beta", beta, 0.0, 1.0, high_open=True)
     return (1.0 - beta) * beta ** np.arange(days, dtype=np.float64)
+
+
+RULES = {name: rule(name) for name in DEFAULTS}

@@ -16,7 +16,7 @@ _numba_cache.configure()
 
 from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
 
-__all__ = ["Surface", "names", "get", "regression", "SORT_KEYS"]
+__all__ = ["Surface", "names", "get", "regression", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
 
@@ -106,16 +106,15 @@ def _refine_minimum(kernel_id, coefficients, guess):
     return (float(x), float(y))
 
 
-def _bowl(curvature=1.0):
-    c = _check("curvature", curvature, 0.01, 100.0, "bowl")
+def _bowl(curvature):
+    c = curvature
     return dict(title="Bowl", formula=rf"f(x,y) = \tfrac{{{c:g}}}{{2}}\,(x^2 + y^2)",
                 params=dict(curvature=c), bounds=(-2.0, 2.0, -2.0, 2.0), minima=((0.0, 0.0),),
                 start=(-1.6, 1.2), kernel_id=K.BOWL, coefficients=[c])
 
 
-def _elongated_bowl(condition=10.0, angle=0.0):
-    kappa = _check("condition", condition, 1.0, 1000.0, "elongated_bowl")
-    degrees = _check("angle", angle, -90.0, 90.0, "elongated_bowl")
+def _elongated_bowl(condition, angle):
+    kappa, degrees = condition, angle
     cs, sn = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     u, v = -2.0, 0.6  # far along the valley, a little way up its wall
     return dict(title="Elongated bowl",
@@ -142,9 +141,8 @@ def _two_wells(c, first, second):
     return [c, *first, *second]
 
 
-def _sharp_flat(sharp_width=0.25, flat_width=1.0):
-    ws = _check("sharp_width", sharp_width, 0.1, 1.0, "sharp_flat")
-    wf = _check("flat_width", flat_width, 0.5, 2.0, "sharp_flat")
+def _sharp_flat(sharp_width, flat_width):
+    ws, wf = sharp_width, flat_width
     sharp, flat = (-1.5, 0.5), (1.5, -0.5)
     return dict(title="Sharp and flat minima",
                 formula=(rf"f = 0.02\,\lVert\theta\rVert^2 - e^{{-\lVert\theta-s\rVert^2/2({ws:g})^2}}"
@@ -154,16 +152,14 @@ def _sharp_flat(sharp_width=0.25, flat_width=1.0):
                 coefficients=_two_wells(0.02, (*sharp, 1.0, ws), (*flat, 1.0, wf)))
 
 
-def _rosenbrock(a=1.0, b=100.0):
-    a = _check("a", a, -3.0, 3.0, "rosenbrock")
-    b = _check("b", b, 0.1, 1000.0, "rosenbrock")
+def _rosenbrock(a, b):
     return dict(title="Rosenbrock", formula=rf"f(x,y) = ({a:g} - x)^2 + {b:g}\,(y - x^2)^2",
                 params=dict(a=a, b=b), bounds=(-2.0, 2.0, -1.0, 3.0), minima=((a, a * a),),
                 start=(-1.2, 1.0), kernel_id=K.ROSENBROCK, coefficients=[a, b])
 
 
-def _local_minima(local_depth=1.0):
-    depth = _check("local_depth", local_depth, 0.7, 2.0, "local_minima")
+def _local_minima(local_depth):
+    depth = local_depth
     local = (3.0, 0.0)
     return dict(title="Bowl with a shallow local minimum",
                 formula=(r"f = 0.1\,\lVert\theta\rVert^2 - 1.5\,e^{-\lVert\theta\rVert^2/2}"
@@ -173,8 +169,8 @@ def _local_minima(local_depth=1.0):
                 coefficients=_two_wells(0.1, (0.0, 0.0, 1.5, 1.0), (*local, depth, 0.5)))
 
 
-def _plateau(width=1.0):
-    w = _check("width", width, 0.3, 3.0, "plateau")
+def _plateau(width):
+    w = width
     return dict(title="Plateau", formula=rf"f(x,y) = 1 - e^{{-(x^2+y^2)/2({w:g})^2}}",
                 params=dict(width=w), bounds=(-4.0 * w, 4.0 * w, -4.0 * w, 4.0 * w),
                 minima=((0.0, 0.0),), start=(2.4 * w, 1.8 * w), kernel_id=K.PLATEAU,
@@ -192,29 +188,49 @@ _ANALYTIC = {
     "plateau": _plateau,
 }
 
+# Each surface's parameters: name -> (default, lowest, highest).
+PARAMETERS = {
+    "bowl": {"curvature": (1.0, 0.01, 100.0)},
+    "elongated_bowl": {"condition": (10.0, 1.0, 1000.0), "angle": (0.0, -90.0, 90.0)},
+    "saddle": {},
+    "monkey_saddle": {},
+    "sharp_flat": {"sharp_width": (0.25, 0.1, 1.0), "flat_width": (1.0, 0.5, 2.0)},
+    "rosenbrock": {"a": (1.0, -3.0, 3.0), "b": (100.0, 0.1, 1000.0)},
+    "local_minima": {"local_depth": (1.0, 0.7, 2.0)},
+    "plateau": {"width": (1.0, 0.3, 3.0)},
+    "regression": {"n_samples": (64, 2, 100_000), "feature_scale": (1.0, 1e-3, 1e6),
+                   "noise": (0.5, 0.0, 100.0), "seed": (0, 0, 2**32 - 1),
+                   "true_w": (2.0, -1e3, 1e3), "true_b": (-1.0, -1e3, 1e3)},
+}
+
 
 def names():
     """Every surface name `get` accepts."""
     return [*_ANALYTIC, "regression"]
 
 
-def _parameter_names(builder):
-    code = builder.__code__
-    return code.co_varnames[:code.co_argcount]
+def _validated(name, params):
+    allowed = PARAMETERS[name]
+    extra = ("sorted_by",) if name == "regression" else ()
+    unknown = sorted(set(params) - set(allowed) - set(extra))
+    if unknown:
+        raise ValueError(f"{name}: unknown parameter {unknown[0]!r}; "
+                         f"allowed: {', '.join((*allowed, *extra)) or 'none'}")
+    values = {key: default for key, (default, _, _) in allowed.items()}
+    for key, value in params.items():
+        if key in allowed:
+            _, low, high = allowed[key]
+            values[key] = _check(key, value, low, high, name)
+    return values
 
 
 def get(name, **params):
-    """The surface called `name`, built with `params` (see `names()`); ValueError if unknown."""
+    """The surface called `name`, built with `params` (see `names()`, `PARAMETERS`)."""
     if name == "regression":
         return regression(**params)
     if name not in _ANALYTIC:
         raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(names())}")
-    builder = _ANALYTIC[name]
-    allowed = _parameter_names(builder)
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ValueError(f"{name}: unknown parameter {unknown[0]!r}; allowed: {', '.join(allowed) or 'none'}")
-    spec = builder(**params)
+    spec = _ANALYTIC[name](**_validated(name, params))
     coefficients = np.zeros(K.N_COEFFICIENTS)
     values = spec.pop("coefficients")
     coefficients[:len(values)] = values
@@ -231,14 +247,16 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
     J is a quadratic in (w, b), so its value, gradient and Hessian come from the sample moments;
     mini-batches use the samples themselves.
     """
-    m = int(_check("n_samples", n_samples, 2, 100_000, "regression"))
-    scale = _check("feature_scale", feature_scale, 1e-3, 1e6, "regression")
-    sigma = _check("noise", noise, 0.0, 100.0, "regression")
-    w_true = _check("true_w", true_w, -1e3, 1e3, "regression")
-    b_true = _check("true_b", true_b, -1e3, 1e3, "regression")
+    given = dict(n_samples=n_samples, feature_scale=feature_scale, noise=noise, seed=seed,
+                 true_w=true_w, true_b=true_b)
+    values = _validated("regression", given)
+    if not float(values["n_samples"]).is_integer() or not float(values["seed"]).is_integer():
+        raise ValueError("regression: n_samples and seed must be whole numbers")
+    m, seed = int(values["n_samples"]), int(values["seed"])
+    scale, sigma, w_true, b_true = (values[k] for k in ("feature_scale", "noise", "true_w", "true_b"))
     if sorted_by not in SORT_KEYS:
         raise ValueError(f"regression: sorted_by must be one of {SORT_KEYS}, got {sorted_by!r}")
-    rng = np.random.default_rng(int(_check("seed", seed, 0, 2**32 - 1, "regression")))
+    rng = np.random.default_rng(seed)
     xs = scale * rng.uniform(-1.0, 1.0, m)
     ys = w_true * xs + b_true + sigma * rng.standard_normal(m)
     if sorted_by is not None:

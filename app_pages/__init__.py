@@ -1,0 +1,1 @@
+"""The Streamlit pages: one thin module per lesson, plus the shared controls, strings and helpers."""

@@ -1,0 +1,187 @@
+"""What every page shares: the settings sidebar, cached simulation, figure helpers and text boxes."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+import figures
+import optimizers
+import surfaces
+
+from . import controls
+from .i18n import LANGUAGE_KEY, LANGUAGES, t, use_language
+
+PROJECTOR_KEY = "projector"
+SPEED_KEY = "speed"
+SPEEDS = (0.5, 1.0, 2.0)
+CHART_CONFIG = {"displaylogo": False, "responsive": True,
+                "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "descent-lab"}}
+
+# Learning rates offered on a log scale: 1, 2, 5 per decade.
+LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
+
+# Less padding around the page (a 1024×768 projector has no pixels to spare); projector mode scales
+# every rem-sized element through the root font size.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.75rem; padding-left: 2rem; padding-right: 2rem; }
+h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
+</style>"""
+PROJECTOR_CSS = """<style>
+html { font-size: 22px; }
+.stMarkdown p, .stMarkdown li { line-height: 1.45; }
+</style>"""
+
+
+def projector_requested():
+    """Projector mode as the URL or the session has it (read before the page is laid out)."""
+    stored = st.session_state.get(PROJECTOR_KEY)
+    if stored is not None:
+        return bool(stored)
+    return str(st.query_params.get(PROJECTOR_KEY, "")).lower() in ("true", "1", "yes", "on")
+
+
+def settings_sidebar():
+    """Language, projector mode and animation speed: in the sidebar of every page and in the URL."""
+    controls.seed(LANGUAGE_KEY, LANGUAGES)
+    use_language(st.session_state.get(LANGUAGE_KEY, "en"))
+    st.html(PAGE_CSS)
+    with st.sidebar:
+        st.markdown(f"**{t('app.settings')}**")
+        use_language(controls.choice(LANGUAGE_KEY, t("app.language"), list(LANGUAGES), "en",
+                                     format_func=LANGUAGES.get))
+        projector = controls.toggle(PROJECTOR_KEY, t("app.projector"), False, help=t("app.projector_help"))
+        controls.select_slider(SPEED_KEY, t("app.speed"), SPEEDS, 1.0, format_func=lambda s: f"{s:g}×",
+                               help=t("app.speed_help"))
+    if projector:
+        st.html(PROJECTOR_CSS)
+
+
+def style():
+    return figures.style_for(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def frame_ms():
+    """Milliseconds per animation frame: 33 ms (30 fps) at 1×."""
+    return int(round(33 / st.session_state.get(SPEED_KEY, 1.0)))
+
+
+def optimizer_label(name, hyper=None):
+    return t(f"optimizer.{figures.variant(name, hyper)}")
+
+
+def map_labels(axes="theta"):
+    x, y = ("common.w", "common.b") if axes == "wb" else ("common.x", "common.y")
+    return {"x": t(x), "y": t(y), "play": t("common.play"), "pause": t("common.pause"),
+            "step": t("common.step"), "start": t("common.start"), "minimum": t("common.minimum"),
+            "gradient": t("common.gradient_arrow"), "update": t("common.update_arrow"),
+            "loss": t("common.loss")}
+
+
+def chart(figure, key):
+    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+
+
+def header(section):
+    st.title(t(f"{section}.title"))
+    st.markdown(t(f"{section}.intro"))
+
+
+def what_to_notice(section, count=3):
+    with st.container(border=True):
+        st.markdown(f"#### 🔎 {t('common.what_to_notice')}")
+        st.markdown("\n".join(f"{i}. {t(f'{section}.notice_{i}')}" for i in range(1, count + 1)))
+
+
+def report_divergence(labelled_paths):
+    """One sentence per diverged run: who, at which step, what to try."""
+    for label, path in labelled_paths:
+        if path.diverged_at is not None:
+            st.warning(t("common.diverged", name=label, step=path.diverged_at), icon="⚠️")
+
+
+# ----------------------------------------------------------------------------- simulation
+
+@dataclass(frozen=True)
+class Run:
+    """Everything one optimizer run needs, as plain hashable values (a cache key)."""
+
+    optimizer: str
+    lr: float
+    steps: int
+    hyper: tuple = ()  # (name, value) pairs
+    schedule: str = "constant"
+    schedule_params: tuple = ()
+    warmup: int = 0
+    start: tuple = None
+    noise: float = 0.0
+    seed: int = 0
+    batch_size: int = None
+    shuffle: bool = True
+    label: str = field(default="", compare=True)
+
+    def rates(self):
+        return optimizers.learning_rates(self.schedule, self.lr, self.steps, warmup=self.warmup,
+                                         **dict(self.schedule_params))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def surface(name, params=()):
+    return surfaces.get(name, **dict(params))
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={Run: repr})
+def simulate(surface_name, surface_params, runs):
+    """The trajectories of `runs` (a tuple of Run) on one surface."""
+    where = surface(surface_name, surface_params)
+    return [optimizers.run(where, run.optimizer, start=run.start, steps=run.steps, lr=run.rates(),
+                           noise=run.noise, seed=run.seed, batch_size=run.batch_size,
+                           shuffle=run.shuffle, **dict(run.hyper))
+            for run in runs]
+
+
+def path_lines(runs, paths):
+    """PathLines in each optimizer's colour; a repeated variant gets the next dash style."""
+    seen = {}
+    lines = []
+    for run, path in zip(runs, paths):
+        key = figures.variant(run.optimizer, dict(run.hyper))
+        dash = figures.DASHES[seen.get(key, 0) % len(figures.DASHES)]
+        seen[key] = seen.get(key, 0) + 1
+        lines.append(figures.PathLine(run.label or optimizer_label(run.optimizer, dict(run.hyper)),
+                                      figures.color(run.optimizer, dict(run.hyper)), path.points, dash))
+    return lines
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def backdrop(surface_name, surface_params=()):
+    """The surface's raster and contour lines, shared by every figure of that surface."""
+    return figures.backdrop(surface(surface_name, surface_params))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={Run: repr, figures.Style: repr})
+def race_figure(surface_name, surface_params, runs, style, labels, frame_ms):
+    """The animated map of `runs` (cached whole: figure specs are built once per setting)."""
+    paths = simulate(surface_name, surface_params, runs)
+    return figures.trajectory_figure(surface(surface_name, surface_params), path_lines(runs, paths),
+                                     style=style, labels=dict(labels), frame_ms=frame_ms,
+                                     backdrop=backdrop(surface_name, surface_params))
+
+
+def labels_key(axes="theta"):
+    """map_labels as a hashable tuple (for the figure caches)."""
+    return tuple(sorted(map_labels(axes).items()))
+
+
+def trajectories_csv(runs, paths):
+    """Every run, step by step: the numbers behind the figures, for slides and spreadsheets."""
+    lines = ["optimizer,step,theta1,theta2,loss,lr,grad1,grad2"]
+    for run, path in zip(runs, paths):
+        label = (run.label or run.optimizer).replace(",", ";")
+        rates = np.append(path.lr, np.nan)
+        grads = np.vstack([path.grads, [np.nan, np.nan]])
+        for k in range(len(path.points)):
+            x, y = path.points[k]
+            lines.append(f"{label},{k},{x:.17g},{y:.17g},{path.loss[k]:.17g},{rates[k]:.17g},"
+                         f"{grads[k, 0]:.17g},{grads[k, 1]:.17g}")
+    return "\n".join(lines) + "\n"

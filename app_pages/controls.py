@@ -1,0 +1,191 @@
+"""Widgets whose values live in the page's URL, so that a link reproduces the view exactly.
+
+Each control reads its query parameter the first time it is drawn in a session (a bad value is
+reported once and replaced by the default), and writes its value back on every run (defaults are
+left out to keep links short). Values travel as stable ids, never as translated labels.
+"""
+
+import math
+
+import streamlit as st
+
+from .i18n import t
+
+NOTICES = "_url_notices"
+
+
+def _url_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(value, "g") if abs(value) >= 1e-4 or value == 0 else format(value, ".6g")
+    return str(value)
+
+
+def _has(key):
+    """`key in st.session_state` without building the whole state (the proxy has no __contains__)."""
+    try:
+        st.session_state[key]
+    except KeyError:
+        return False
+    return True
+
+
+def _notice(key, raw, reason):
+    st.session_state.setdefault(NOTICES, []).append({"key": key, "value": raw, "reason": reason})
+
+
+def _seed_from_url(key, parse):
+    """First sight of `key` this session: take a valid URL value into session state."""
+    if _has(key):
+        return
+    raw = st.query_params.get(key)
+    if raw is None:
+        return
+    try:
+        st.session_state[key] = parse(raw)
+    except ValueError as reason:
+        _notice(key, raw, str(reason))
+
+
+def _write_url(key, value, default):
+    if value == default or value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        text = _url_text(value)
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text
+
+
+def _number_parser(low, high, integer):
+    def parse(raw):
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and low <= value <= high) or (integer and not value.is_integer()):
+            raise ValueError(t("common.invalid_number", low=_url_text(low), high=_url_text(high)))
+        return int(value) if integer else value
+    return parse
+
+
+def _option_parser(options):
+    def parse(raw):
+        for option in options:
+            if _url_text(option) == raw:
+                return option
+        if all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options):
+            try:
+                value = float(raw)
+            except ValueError:
+                value = math.nan
+            for option in options:
+                if math.isclose(value, option, rel_tol=1e-9):
+                    return option
+        raise ValueError(t("common.invalid_option", options=", ".join(_url_text(o) for o in options)))
+    return parse
+
+
+def _toggle_parser(raw):
+    text = raw.strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(t("common.invalid_toggle"))
+
+
+def slider(key, label, low, high, default, step=None, *, where=st, fmt=None, help=None):
+    """A number slider; integers when low, high, default and step are all int."""
+    integer = all(isinstance(v, int) for v in (low, high, default, step if step is not None else 1))
+    _seed_from_url(key, _number_parser(low, high, integer))
+    kwargs = {} if _has(key) else {"value": default}
+    value = where.slider(label, min_value=low, max_value=high, step=step, key=key, format=fmt, help=help,
+                         **kwargs)
+    _write_url(key, value, default)
+    return value
+
+
+def number(key, label, low, high, default, step=None, *, where=st, fmt=None, help=None):
+    integer = all(isinstance(v, int) for v in (low, high, default, step if step is not None else 1))
+    _seed_from_url(key, _number_parser(low, high, integer))
+    kwargs = {} if _has(key) else {"value": default}
+    value = where.number_input(label, min_value=low, max_value=high, step=step, key=key, format=fmt,
+                               help=help, **kwargs)
+    _write_url(key, value, default)
+    return value
+
+
+def select(key, label, options, default, *, where=st, format_func=str, help=None):
+    """A dropdown over stable option ids, shown through format_func (which may translate)."""
+    options = list(options)
+    _seed_from_url(key, _option_parser(options))
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)  # e.g. the options changed under a stored value
+    kwargs = {} if _has(key) else {"index": options.index(default)}
+    value = where.selectbox(label, options, key=key, format_func=format_func, help=help, **kwargs)
+    _write_url(key, value, default)
+    return value
+
+
+def choice(key, label, options, default, *, where=st, format_func=str, help=None):
+    """A row of buttons (segmented control) for a few options: one click on a projector."""
+    options = list(options)
+    _seed_from_url(key, _option_parser(options))
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    kwargs = {} if _has(key) else {"default": default}
+    value = where.segmented_control(label, options, key=key, format_func=format_func, help=help,
+                                    required=True, **kwargs)
+    _write_url(key, value, default)
+    return value
+
+
+def select_slider(key, label, options, default, *, where=st, format_func=str, help=None):
+    """A slider over a fixed list of values (e.g. learning rates on a log scale)."""
+    options = list(options)
+    _seed_from_url(key, _option_parser(options))
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    kwargs = {} if _has(key) else {"value": default}
+    value = where.select_slider(label, options, key=key, format_func=format_func, help=help, **kwargs)
+    _write_url(key, value, default)
+    return value
+
+
+def toggle(key, label, default, *, where=st, help=None):
+    _seed_from_url(key, _toggle_parser)
+    kwargs = {} if _has(key) else {"value": default}
+    value = where.toggle(label, key=key, help=help, **kwargs)
+    _write_url(key, value, default)
+    return value
+
+
+def tabs(key, ids, labels, default=None):
+    """Lazily rendered tabs; the open one travels in the URL by id. Returns {id: tab}."""
+    ids = list(ids)
+    default = default or ids[0]
+    by_label = dict(zip(labels, ids))
+    raw = st.query_params.get(key)
+    if raw is not None and raw not in ids:
+        _notice(key, raw, t("common.invalid_option", options=", ".join(ids)))
+        raw = None
+    stored = by_label.get(st.session_state.get(key))
+    if stored is None:  # first run, or labels changed with the language
+        st.session_state.pop(key, None)
+    chosen = stored or raw or default
+    containers = st.tabs(labels, key=key, on_change="rerun", default=labels[ids.index(chosen)])
+    current = next((i for i, tab in zip(ids, containers) if tab.open), chosen)
+    _write_url(key, current, default)
+    return dict(zip(ids, containers))
+
+
+def seed(key, options):
+    """Take `key` from the URL now, before any widget (e.g. the language, which every label needs)."""
+    _seed_from_url(key, _option_parser(list(options)))
+
+
+def take_notices():
+    """The bad URL values met during this run (then forgotten)."""
+    return st.session_state.pop(NOTICES) if _has(NOTICES) else []

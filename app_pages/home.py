@@ -1,0 +1,39 @@
+"""Home: what Descent Lab is, and one click into each lesson's demo."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages.i18n import t
+
+PAGES = Path(__file__).parent
+# Each lesson's one-click demo: its page and the URL settings that set the scene.
+DEMOS = [
+    ("ema", "📈", {"ema_beta": "0.98", "ema_correct": "false"}),
+    ("minibatch", "🎲", {"mb_batch": "8"}),
+    ("momentum", "🏔️", {"mo_condition": "30"}),
+    ("adaptive", "📐", {}),
+    ("adam", "🧭", {"ad_correct": "false"}),
+    ("decay", "📉", {}),
+]
+
+st.title(t("home.title"))
+st.markdown(f"### {t('home.tagline')}")
+st.markdown(t("home.intro"))
+
+st.subheader(t("home.lab"))
+with st.container(border=True):
+    st.markdown(f"**🧪 {t('pages.playground')}** — {t('home.playground_blurb')}")
+    st.page_link(PAGES / "playground.py", label=t("home.demo"), icon="▶️",
+                 query_params={"pg_surface": "rosenbrock"})
+
+st.subheader(t("home.lessons"))
+columns = st.columns(3)
+for index, (name, icon, params) in enumerate(DEMOS):
+    with columns[index % 3], st.container(border=True):
+        st.markdown(f"**{icon} {index + 1}. {t(f'pages.{name}')}**")
+        st.markdown(t(f"home.{name}_blurb"))
+        if (PAGES / f"{name}.py").exists():
+            st.page_link(PAGES / f"{name}.py", label=t("home.demo"), icon="▶️", query_params=params)
+        else:
+            st.caption(t("home.coming"))

@@ -1,0 +1,47 @@
+"""Screenshots of pages in headless Chromium, for looking at what we built.
+
+    .venv/bin/python bench/shoot.py OUT_DIR URL_PATH[?query] [...] [--size 1024x768] [--play]
+"""
+
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser import CHROMIUM_ARGS, served  # noqa: E402
+
+
+def main(args):
+    size = "1024x768"
+    play = "--play" in args
+    args = [a for a in args if a != "--play"]
+    if "--size" in args:
+        i = args.index("--size")
+        size = args[i + 1]
+        del args[i:i + 2]
+    out, paths = Path(args[0]), args[1:]
+    out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(v) for v in size.split("x"))
+    with served() as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        for path in paths:
+            page.goto(base + "/" + path.lstrip("/"))
+            page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg, [data-testid=stPageLink]", timeout=60_000)
+            time.sleep(1.5)
+            name = path.replace("/", "_").replace("?", "_").replace("&", "_").replace("=", "-") or "home"
+            page.screenshot(path=str(out / f"{name}-{size}.png"), full_page=True)
+            if play:
+                buttons = page.locator("[data-testid=stPlotlyChart] .updatemenu-button")
+                if buttons.count():
+                    buttons.first.click()
+                    time.sleep(0.6)
+                    page.screenshot(path=str(out / f"{name}-{size}-playing.png"))
+            print(out / f"{name}-{size}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

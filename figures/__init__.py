@@ -1,0 +1,16 @@
+"""Pure figure builders: arrays in, plotly.js figure specs out (no Streamlit here).
+
+    >>> from figures import PathLine, trajectory_figure, NORMAL
+    >>> fig = trajectory_figure(surface, [PathLine("Adam", color("adam"), path.points)], style=NORMAL)
+"""
+
+from .contour import backdrop, background_image, contour_lines, grid
+from .lines import Curve, coordinate_curves, curve_figure, loss_figure, surface3d_figure
+from .style import (DASHES, NORMAL, PALETTE, PROJECTOR, Prepared, Style, color, packed, style_for,
+                    variant)
+from .trajectory import DEFAULT_LABELS, PathLine, inspector_figure, trajectory_figure
+
+__all__ = ["PathLine", "Curve", "Style", "Prepared", "NORMAL", "PROJECTOR", "PALETTE", "DASHES",
+           "DEFAULT_LABELS", "color", "variant", "style_for", "packed", "grid", "backdrop", "background_image",
+           "contour_lines", "trajectory_figure", "inspector_figure", "curve_figure", "loss_figure",
+           "coordinate_curves", "surface3d_figure"]

@@ -1,0 +1,177 @@
+"""Optimizer paths over a contour map: the animated race figure and the step inspector."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .contour import backdrop as make_backdrop
+from .style import Prepared, axis, base_layout, packed
+
+DEFAULT_LABELS = {"x": "x", "y": "y", "play": "▶ Play", "pause": "❚❚ Pause", "step": "step",
+                  "start": "start", "minimum": "minimum", "gradient": "−α·g (plain GD step)",
+                  "update": "Δθ (this optimizer's step)"}
+
+
+@dataclass(frozen=True)
+class PathLine:
+    """One path to draw: its legend label, colour, dash and the points (steps+1, 2), NaN after
+    divergence."""
+
+    label: str
+    color: str
+    points: np.ndarray
+    dash: str = "solid"
+
+
+# Measured: two float32 in base64 with plotly.io's escaping of every "/" as \u002f (float32 exponent
+# bytes near 1 encode as "/" often) cost ≈ 16 bytes a point on the wire.
+WIRE_BYTES_PER_POINT = 16.0
+FRAME_BUDGET = 650_000  # bytes of frame data, so that a chart stays under 1 MB
+
+
+def _frame_steps(steps, total_points, max_frames):
+    """Which step each frame shows: every step when few, else an even stride ending at the last.
+
+    A frame carries every path up to its step (plotly.js frames cannot append to a trace), so the
+    frames cost ≈ frames × total_points / 2 points; their number is capped to fit FRAME_BUDGET.
+    """
+    affordable = int(2 * FRAME_BUDGET / (WIRE_BYTES_PER_POINT * max(total_points, 1)))
+    count = max(2, min(steps + 1, max_frames, affordable))
+    return np.unique(np.round(np.linspace(0, steps, count)).astype(int))
+
+
+def _last_finite(points, upto):
+    finite = np.flatnonzero(np.isfinite(points[:upto + 1]).all(axis=1))
+    return points[finite[-1]] if len(finite) else points[0]
+
+
+def _map_traces(surface, style, labels, backdrop):
+    """The static layers: contour lines and the known minima as stars."""
+    lx, ly = backdrop["lines"]
+    traces = [{"type": "scatter", "x": packed(lx), "y": packed(ly), "mode": "lines",
+               "line": {"color": "rgba(60,70,90,0.45)", "width": 1.6 if style.projector else 1.1},
+               "hoverinfo": "skip", "showlegend": False, "name": "contours"}]
+    if surface.minima:
+        mx, my = zip(*surface.minima)
+        traces.append({"type": "scatter", "x": list(mx), "y": list(my), "mode": "markers",
+                       "name": labels["minimum"], "showlegend": False,
+                       "marker": {"symbol": "star", "size": style.marker_size + 8, "color": "#FFD700",
+                                  "line": {"color": "#111", "width": 1.5}},
+                       "hovertemplate": labels["minimum"] + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
+    return traces
+
+
+def _map_layout(surface, style, labels, title, backdrop):
+    xmin, xmax, ymin, ymax = surface.bounds
+    layout = base_layout(style, labels["x"], labels["y"], title=title)
+    layout["xaxis"] = axis(labels["x"], style, range=[xmin, xmax], autorange=False)
+    layout["yaxis"] = axis(labels["y"], style, range=[ymin, ymax], autorange=False)
+    layout["images"] = [backdrop["image"]]
+    layout["hovermode"] = "closest"
+    return layout
+
+
+def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_frames=90, frame_ms=33,
+                      backdrop=None):
+    """The contour map with every path drawn progressively under Play, a step slider, start points
+    (hollow circles), minima (stars) and current positions (filled dots).
+
+    Frames carry only the moving traces (each path and its head) as float32, so a chart of six
+    300-step paths stays well under 1 MB; `redraw: False` keeps playback at ≥ 30 fps. `backdrop`
+    (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
+    """
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    backdrop = backdrop or make_backdrop(surface)
+    traces = _map_traces(surface, style, labels, backdrop)
+    moving = []
+    steps = max(len(p.points) - 1 for p in paths) if paths else 0
+    for path in paths:
+        points = np.asarray(path.points, dtype=np.float64)
+        line = {"color": path.color, "width": style.line_width, "dash": path.dash}
+        moving.append(len(traces))
+        traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]),
+                       "mode": "lines", "name": path.label, "line": line, "legendgroup": path.label,
+                       "hovertemplate": path.label + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
+        traces.append({"type": "scatter", "x": [points[0, 0]], "y": [points[0, 1]], "mode": "markers",
+                       "name": labels["start"], "legendgroup": path.label, "showlegend": False,
+                       "marker": {"symbol": "circle-open", "size": style.marker_size + 4,
+                                  "color": path.color, "line": {"width": 3}},
+                       "hovertemplate": labels["start"] + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
+        head = _last_finite(points, len(points) - 1)
+        moving.append(len(traces))
+        traces.append({"type": "scatter", "x": [head[0]], "y": [head[1]], "mode": "markers",
+                       "name": path.label, "legendgroup": path.label, "showlegend": False,
+                       "marker": {"size": style.marker_size, "color": path.color,
+                                  "line": {"color": "white", "width": 2}}, "hoverinfo": "skip"})
+
+    frames = []
+    shown = _frame_steps(steps, sum(len(p.points) for p in paths), max_frames)
+    for step in shown:
+        data = []
+        for path in paths:
+            points = np.asarray(path.points, dtype=np.float64)
+            upto = min(step, len(points) - 1)
+            head = _last_finite(points, upto)
+            data.append({"x": packed(points[:upto + 1, 0]), "y": packed(points[:upto + 1, 1])})
+            data.append({"x": [float(head[0])], "y": [float(head[1])]})
+        frames.append({"name": str(step), "data": data, "traces": moving})
+
+    play = {"frame": {"duration": frame_ms, "redraw": False}, "transition": {"duration": 0},
+            "fromcurrent": False, "mode": "immediate"}
+    pause = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
+    layout = _map_layout(surface, style, labels, title, backdrop)
+    layout["margin"]["b"] = 150 if style.projector else 130
+    layout["updatemenus"] = [{
+        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": -0.13,
+        "xanchor": "left", "yanchor": "top", "pad": {"r": 10, "t": 10},
+        "font": {"size": style.font_size + 2},
+        "buttons": [{"label": labels["play"], "method": "animate", "args": [None, play]},
+                    {"label": labels["pause"], "method": "animate", "args": [[None], pause]}],
+    }]
+    layout["sliders"] = [{
+        "active": len(shown) - 1, "x": 0.25, "len": 0.75, "y": -0.1, "yanchor": "top",
+        "pad": {"t": 30}, "font": {"size": style.font_size},
+        "currentvalue": {"prefix": labels["step"] + " ", "xanchor": "right", "font": {"size": style.font_size + 2}},
+        "steps": [{"label": str(s), "method": "animate",
+                   "args": [[str(s)], {**pause, "frame": {"duration": 0, "redraw": False}}]}
+                  for s in shown],
+    }]
+    return Prepared({"data": traces, "layout": layout, "frames": frames})
+
+
+def inspector_figure(surface, trajectory, step, *, color, label, style, labels=None, title=None, backdrop=None):
+    """One step under the magnifier: θ_t on the map, the plain GD step −α·g_t and the step Δθ_t the
+    optimizer actually took (a `Trajectory`), drawn to one common scale so their lengths compare."""
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    path = trajectory
+    backdrop = backdrop or make_backdrop(surface)
+    points = np.asarray(path.points, dtype=np.float64)
+    traces = _map_traces(surface, style, labels, backdrop)
+    traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "lines",
+                   "line": {"color": color, "width": style.line_width * 0.6}, "opacity": 0.45,
+                   "name": label, "hoverinfo": "skip"})
+    layout = _map_layout(surface, style, labels, title, backdrop)
+    theta = points[step]
+    arrows = []
+    if np.all(np.isfinite(theta)) and step < len(points) - 1:
+        xmin, xmax, ymin, ymax = surface.bounds
+        gd_step = -path.lr[step] * path.grads[step]
+        taken = points[step + 1] - theta
+        biggest = max(np.hypot(*gd_step), np.hypot(*taken) if np.all(np.isfinite(taken)) else 0.0)
+        reach = 0.22 * min(xmax - xmin, ymax - ymin)
+        scale = reach / biggest if biggest > 0 else 1.0
+        for vector, colour, name in ((gd_step, "#666666", labels["gradient"]), (taken, color, labels["update"])):
+            if not np.all(np.isfinite(vector)):
+                continue
+            tip = theta + scale * vector
+            arrows.append({"x": tip[0], "y": tip[1], "ax": theta[0], "ay": theta[1], "xref": "x", "yref": "y",
+                           "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 3,
+                           "arrowsize": 1.4, "arrowwidth": style.line_width, "arrowcolor": colour,
+                           "text": ""})
+            traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": name,
+                           "line": {"color": colour, "width": style.line_width}})
+        traces.append({"type": "scatter", "x": [theta[0]], "y": [theta[1]], "mode": "markers",
+                       "name": f"θ_{step}", "marker": {"size": style.marker_size + 2, "color": color,
+                                                       "line": {"color": "white", "width": 2}}})
+    layout["annotations"] = arrows
+    return Prepared({"data": traces, "layout": layout})
