@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMIUM_ARGS, served  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browser import CHROMIUM, CHROMIUM_ARGS, served  # noqa: E402
 
 
 def main(args):
@@ -25,7 +25,7 @@ def main(args):
     out.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in size.split("x"))
     with served() as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
         for path in paths:
             page.goto(base + "/" + path.lstrip("/"))
