@@ -31,7 +31,7 @@ def language():
     return _language.get()
 
 
-def t(key, **values):
+def t(key, /, **values):
     """The string `key` ("section.name") in the current language, with {values} filled in."""
     text = STRINGS[language()].get(key) or STRINGS["en"].get(key) or key
     return text.format(**values) if values else text

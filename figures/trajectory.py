@@ -29,15 +29,28 @@ WIRE_BYTES_PER_POINT = 16.0
 FRAME_BUDGET = 650_000  # bytes of frame data, so that a chart stays under 1 MB
 
 
-def _frame_steps(steps, total_points, max_frames):
+FRAME_POINTS = 240  # a frame draws at most this many points of each path (the final view: all)
+
+
+def _frame_steps(steps, lengths, max_frames):
     """Which step each frame shows: every step when few, else an even stride ending at the last.
 
     A frame carries every path up to its step (plotly.js frames cannot append to a trace), so the
-    frames cost ≈ frames × total_points / 2 points; their number is capped to fit FRAME_BUDGET.
+    frame count is the largest whose data fits FRAME_BUDGET.
     """
-    affordable = int(2 * FRAME_BUDGET / (WIRE_BYTES_PER_POINT * max(total_points, 1)))
-    count = max(2, min(steps + 1, max_frames, affordable))
-    return np.unique(np.round(np.linspace(0, steps, count)).astype(int))
+    for count in range(min(steps + 1, max_frames), 1, -1):
+        shown = np.unique(np.round(np.linspace(0, steps, count)).astype(int))
+        drawn = sum(np.minimum(np.minimum(shown, n - 1) + 1, FRAME_POINTS).sum() for n in lengths)
+        if drawn * WIRE_BYTES_PER_POINT <= FRAME_BUDGET:
+            return shown
+    return np.array([0, steps])
+
+
+def _prefix(points, upto):
+    """The path up to step `upto`, thinned to FRAME_POINTS evenly spaced steps (the last kept)."""
+    if upto + 1 <= FRAME_POINTS:
+        return points[:upto + 1]
+    return points[np.unique(np.round(np.linspace(0, upto, FRAME_POINTS)).astype(int))]
 
 
 def _last_finite(points, upto):
@@ -76,8 +89,8 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
     """The contour map with every path drawn progressively under Play, a step slider, start points
     (hollow circles), minima (stars) and current positions (filled dots).
 
-    Frames carry only the moving traces (each path and its head) as float32, so a chart of six
-    300-step paths stays well under 1 MB; `redraw: False` keeps playback at ≥ 30 fps. `backdrop`
+    Frames carry only the moving traces (each path and its head) as float32, long paths thinned
+    within a frame, so a chart stays under 1 MB; `redraw: False` keeps playback at ≥ 30 fps. `backdrop`
     (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
     """
     labels = {**DEFAULT_LABELS, **(labels or {})}
@@ -105,14 +118,15 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
                                   "line": {"color": "white", "width": 2}}, "hoverinfo": "skip"})
 
     frames = []
-    shown = _frame_steps(steps, sum(len(p.points) for p in paths), max_frames)
+    shown = _frame_steps(steps, [len(p.points) for p in paths], max_frames)
     for step in shown:
         data = []
         for path in paths:
             points = np.asarray(path.points, dtype=np.float64)
             upto = min(step, len(points) - 1)
             head = _last_finite(points, upto)
-            data.append({"x": packed(points[:upto + 1, 0]), "y": packed(points[:upto + 1, 1])})
+            prefix = _prefix(points, upto)
+            data.append({"x": packed(prefix[:, 0]), "y": packed(prefix[:, 1])})
             data.append({"x": [float(head[0])], "y": [float(head[1])]})
         frames.append({"name": str(step), "data": data, "traces": moving})
 

@@ -1,0 +1,147 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright against `streamlit run`."""
+
+import io
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from browser import CHROMIUM, CHROMIUM_ARGS, served
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py")
+               if p.stem not in ("__init__", "common", "controls", "i18n", "home"))
+CHART = "[data-testid=stPlotlyChart] .main-svg"
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (make test installs it)")
+    with served() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(base_url):
+    with playwright_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def open_page(page, base_url, path):
+    page.goto(f"{base_url}/{path}")
+    page.wait_for_selector(CHART, timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def assert_no_error(page):
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "Traceback" not in page.locator("[data-testid=stMain]").inner_text()
+
+
+def chart_pixels(page):
+    from PIL import Image
+    shot = page.locator("[data-testid=stPlotlyChart]").first.screenshot()
+    return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
+
+
+def map_fraction(pixels):
+    """Share of the chart covered by the contour map's blue raster (white/grey/paths are not)."""
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return float(np.mean((b - r > 18) & (b > 150)))
+
+
+def test_home_lists_the_lessons(page, base_url):
+    page.goto(base_url)
+    page.wait_for_selector("[data-testid=stPageLink]", timeout=60_000)
+    assert page.locator("[data-testid=stPageLink]").count() >= 2
+    assert_no_error(page)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_with_a_chart(page, base_url, path):
+    open_page(page, base_url, path)
+    assert_no_error(page)
+    assert page.locator(CHART).count() >= 1
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_play_animates_and_keeps_the_contour_map(page, base_url, path):
+    open_page(page, base_url, path)
+    buttons = page.locator("[data-testid=stPlotlyChart] .updatemenu-button")
+    if buttons.count() == 0:
+        pytest.skip("this page's first chart is not animated")
+    page.locator("[data-testid=stPlotlyChart]").first.scroll_into_view_if_needed()
+    before = chart_pixels(page)
+    buttons.first.click()
+    page.wait_for_timeout(250)
+    during = chart_pixels(page)
+    page.wait_for_timeout(250)
+    later = chart_pixels(page)
+    assert not np.array_equal(during, later), "Play should change the picture from frame to frame"
+    assert map_fraction(before) > 0.15
+    assert map_fraction(during) > 0.8 * map_fraction(before), "the contour map vanished during playback"
+
+
+def test_slider_change_updates_the_chart_and_the_link(page, base_url):
+    open_page(page, base_url, "playground")
+    legend = page.locator("[data-testid=stPlotlyChart] .legend .traces")
+    assert legend.count() == 3
+    slider = page.get_by_role("slider", name="Number of optimizers")
+    slider.focus()
+    started = time.perf_counter()
+    slider.press("ArrowLeft")
+    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .legend .traces').length == 2",
+                           timeout=10_000)
+    assert time.perf_counter() - started < 5
+    page.wait_for_function("location.search.includes('pg_count=2')", timeout=5_000)
+    assert_no_error(page)
+
+
+def test_a_shared_link_reproduces_the_view(page, base_url):
+    open_page(page, base_url, "playground?lang=zh&pg_count=2&pg_surface=bowl&pg_o0_lr=0.05")
+    assert page.locator("[data-testid=stPlotlyChart] .legend .traces").count() == 2
+    assert "自由实验" in page.locator("h1").first.inner_text()
+    assert page.get_by_role("slider", name="优化器数量").input_value() == "2"
+    assert "pg_surface=bowl" in page.url and "lang=zh" in page.url
+    assert_no_error(page)
+
+
+def test_a_bad_link_gets_a_notice(page, base_url):
+    open_page(page, base_url, "playground?pg_steps=lots&pg_surface=teapot")
+    notice = page.locator("[data-testid=stAlert]").first.inner_text()
+    assert "pg_steps" in notice and "pg_surface" in notice
+    assert_no_error(page)
+
+
+def test_screenshots_for_review(page, base_url, tmp_path_factory):
+    """Screenshots of every page in both languages at projector size, kept in artifacts/ for a look."""
+    folder = ROOT / "artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in ["", *PAGES]:
+        for lang in ("en", "zh"):
+            page.goto(f"{base_url}/{path}?lang={lang}")
+            page.wait_for_selector(CHART if path else "[data-testid=stPageLink]", timeout=60_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(folder / f"{path or 'home'}-{lang}-1024x768.png"), full_page=True)
+            assert_no_error(page)
+    assert len(list(folder.glob("*.png"))) >= 2 * (len(PAGES) + 1)
+    shutil.rmtree(tmp_path_factory.getbasetemp(), ignore_errors=True)

@@ -1,0 +1,242 @@
+"""Every page through Streamlit's AppTest: it loads, draws its charts, survives every control at both
+ends of its range, takes its settings from the URL, reports bad links, and speaks both languages."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py") if p.stem not in ("__init__", "common", "controls", "i18n"))
+CHART_PAGES = [p for p in PAGES if p != "home"]
+WIDGET_KINDS = ("slider", "select_slider", "selectbox", "number_input", "toggle", "button_group")
+
+
+def app(page, **params):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(f"app_pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def assert_healthy(at):
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figure_specs(at):
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def widgets(at):
+    """(kind, key) of every keyed widget on the page (the sidebar included)."""
+    found = []
+    for kind in WIDGET_KINDS:
+        for widget in getattr(at, kind):
+            if widget.key:
+                found.append((kind, widget.key))
+    return found
+
+
+def find(at, kind, key):
+    return next((w for w in getattr(at, kind) if w.key == key), None)
+
+
+def end_value(widget, kind, end):
+    """The lowest (end=0) or highest (end=-1) value a widget offers."""
+    if kind in ("slider", "number_input"):
+        return widget.min if end == 0 else widget.max
+    if kind == "toggle":
+        return end != 0
+    if kind == "selectbox":
+        return None  # uses select_index
+    if kind == "button_group":
+        return None
+    return widget.options[end]
+
+
+def raw_option(widget, label):
+    """The option id behind a selectbox label (AppTest's select_index would set the label itself)."""
+    import optimizers
+    import surfaces
+    candidates = [*surfaces.names(), *optimizers.names(), *optimizers.schedule_names(), *range(12)]
+    for candidate in candidates:
+        try:
+            if widget.format_func(candidate) == label:
+                return candidate
+        except (KeyError, IndexError, TypeError):
+            continue
+    raise AssertionError(f"no option id for {label!r} in {widget.key}")
+
+
+def set_end(widget, kind, end):
+    if kind == "selectbox":
+        return widget.set_value(raw_option(widget, widget.options[end]))
+    if kind == "button_group":
+        return widget.set_value(["en", "zh"][end])
+    if kind == "select_slider":
+        options = widget.options
+        return widget.set_value(_option_value(options[end]))
+    return widget.set_value(end_value(widget, kind, end))
+
+
+def _option_value(text):
+    try:
+        return float(text[:-1]) if text.endswith("×") else float(text)
+    except ValueError:
+        return text
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_without_errors(page):
+    at = app(page)
+    assert_healthy(at)
+    assert at.title, "every page has a title"
+    if page != "home":
+        specs = figure_specs(at)
+        assert specs, "a lesson page shows at least one chart"
+        for spec in specs:
+            assert spec["data"], "no empty chart"
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_every_control_to_both_ends(page):
+    at = app(page)
+    found = widgets(at)
+    assert len(found) >= 4, "the sidebar settings plus the page's own controls"
+    for kind, key in found:
+        for end in (0, -1):
+            widget = find(at, kind, key)
+            if widget is None:  # the control went away (another control changed the page)
+                break
+            set_end(widget, kind, end).run()
+            assert_healthy(at)
+            assert figure_specs(at), f"{kind} {key} at end {end} left no chart"
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_url_parameters_set_every_control(page):
+    """Every slider and toggle takes its value from the link (the highest value: never a default)."""
+    first = app(page)
+    params, expected = {}, {}
+    for kind, key in widgets(first):
+        widget = find(first, kind, key)
+        if kind in ("slider", "number_input"):
+            value = widget.max
+            params[key] = format(value, "g")
+        elif kind == "toggle":
+            value = not widget.value
+            params[key] = "true" if value else "false"
+        elif kind == "select_slider":
+            value = _option_value(widget.options[-1])
+            params[key] = widget.options[-1].rstrip("×")
+        else:
+            continue
+        expected[key] = (kind, value)
+    at = app(page, **params)
+    assert_healthy(at)
+    assert not at.warning or "link" not in at.warning[0].value
+    for key, (kind, value) in expected.items():
+        widget = find(at, kind, key)
+        if widget is not None:  # (a control that depends on another may be hidden by the new values)
+            assert widget.value == pytest.approx(value) if kind != "toggle" else widget.value == value, key
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_bad_link_values_get_a_notice_and_defaults(page):
+    at = app(page, lang="klingon", projector="maybe", speed="-3")
+    assert_healthy(at)
+    notice = " ".join(w.value for w in at.warning)
+    for key in ("lang", "projector", "speed"):
+        assert f"**{key}**" in notice
+    assert at.button_group(key="lang").value == "en"
+    assert at.toggle(key="projector").value is False
+    assert at.select_slider(key="speed").value == 1.0
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_chinese_interface(page):
+    at = app(page, lang="zh")
+    assert_healthy(at)
+    assert re.search(r"[\u4e00-\u9fff]", at.title[0].value), at.title[0].value
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_projector_mode_enlarges_the_figures(page):
+    normal = figure_specs(app(page))[0]["layout"]["font"]["size"]
+    big = figure_specs(app(page, projector="true"))[0]["layout"]["font"]["size"]
+    assert big > normal
+
+
+def test_language_switch_keeps_the_other_settings():
+    at = app("playground", pg_steps="200")
+    at.button_group(key="lang").set_value("zh").run()
+    assert_healthy(at)
+    assert at.slider(key="pg_steps").value == 200
+    assert at.query_params["lang"] == ["zh"] or at.query_params["lang"] == "zh"
+
+
+def test_controls_write_the_url():
+    at = app("playground")
+    at.slider(key="pg_steps").set_value(250).run()
+    at.select_slider(key="pg_o0_lr").set_value(0.002).run()
+    assert dict(at.query_params)["pg_steps"] in ("250", ["250"])
+    assert dict(at.query_params)["pg_o0_lr"] in ("0.002", ["0.002"])
+    at.slider(key="pg_steps").set_value(500).run()  # back to the default: left out of the link
+    assert "pg_steps" not in dict(at.query_params)
+
+
+@pytest.mark.parametrize("view", ["map", "surface3d", "loss", "lr", "inspector"])
+def test_playground_views(view):
+    at = app("playground", pg_view=view, pg_inspect_step="40")
+    assert_healthy(at)
+    specs = figure_specs(at)
+    assert specs and all(spec["data"] for spec in specs)
+    if view == "inspector":
+        assert len(at.dataframe) == 2  # the step ledger and the leaderboard
+
+
+def test_playground_reports_divergence():
+    at = app("playground", pg_o0_lr="2")  # gradient descent at α = 2 on Rosenbrock
+    assert_healthy(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "diverged at step" in warning and "smaller learning rate" in warning
+
+
+def test_playground_leaderboard_ranks_by_steps():
+    at = app("playground", pg_surface="bowl", pg_o0_lr="0.5", pg_o1_lr="0.05", pg_o2_lr="0.05")
+    board = at.dataframe[0].value
+    assert list(board.columns)[0] == "optimizer"
+    reached = board["steps to reach"].tolist()
+    assert reached[0] != "not reached" and int(reached[0]) == min(int(r) for r in reached if r != "not reached")
+
+
+# ----------------------------------------------------------------------------- strings
+
+def test_both_languages_have_the_same_keys():
+    from app_pages.i18n import STRINGS
+    assert set(STRINGS["en"]) == set(STRINGS["zh"])
+    for key in STRINGS["en"]:
+        assert re.findall(r"{(\w+)}", STRINGS["en"][key]) == re.findall(r"{(\w+)}", STRINGS["zh"][key]), key
+
+
+def test_every_literal_key_in_the_code_exists():
+    from app_pages.i18n import STRINGS
+    sources = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]
+    used = {key for path in sources for key in re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_0-9]+)["']""", path.read_text())}
+    assert used and not sorted(used - set(STRINGS["en"]))
+
+
+def test_names_from_the_core_all_have_strings():
+    import optimizers
+    import surfaces
+    from app_pages.i18n import STRINGS
+    keys = set(STRINGS["en"])
+    assert {f"surface.{name}" for name in surfaces.names()} <= keys
+    assert {f"optimizer.{name}" for name in [*optimizers.names(), "heavy_ball", "nesterov"]} <= keys
+    assert {f"schedule.{name}" for name in optimizers.schedule_names()} <= keys
+    params = {p for table in surfaces.PARAMETERS.values() for p in table} - {"seed"}
+    assert {f"surface.{p}" for p in params} <= keys
