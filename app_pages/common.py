@@ -1,6 +1,6 @@
 """What every page shares: the settings sidebar, cached simulation, figure helpers and text boxes."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -79,7 +79,7 @@ def map_labels(axes="theta"):
 
 
 def chart(figure, key):
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    st.plotly_chart(figure, key=f"chart-{key}", config=CHART_CONFIG)  # never a control's key
 
 
 def header(section):
@@ -87,10 +87,11 @@ def header(section):
     st.markdown(t(f"{section}.intro"))
 
 
-def what_to_notice(section, count=3):
+def what_to_notice(section, count=3, **values):
+    """The guided experiments of a page, with the page's current numbers filled in."""
     with st.container(border=True):
         st.markdown(f"#### 🔎 {t('common.what_to_notice')}")
-        st.markdown("\n".join(f"{i}. {t(f'{section}.notice_{i}')}" for i in range(1, count + 1)))
+        st.markdown("\n".join(f"{i}. {t(f'{section}.notice_{i}', **values)}" for i in range(1, count + 1)))
 
 
 def report_divergence(labelled_paths):
@@ -118,7 +119,8 @@ class Run:
     seed: int = 0
     batch_size: int = None
     shuffle: bool = True
-    label: str = field(default="", compare=True)
+    label: str = ""
+    color: str = None  # default: the optimizer's colour
 
     def rates(self):
         return optimizers.learning_rates(self.schedule, self.lr, self.steps, warmup=self.warmup,
@@ -148,8 +150,9 @@ def path_lines(runs, paths):
         key = figures.variant(run.optimizer, dict(run.hyper))
         dash = figures.DASHES[seen.get(key, 0) % len(figures.DASHES)]
         seen[key] = seen.get(key, 0) + 1
-        lines.append(figures.PathLine(run.label or optimizer_label(run.optimizer, dict(run.hyper)),
-                                      figures.color(run.optimizer, dict(run.hyper)), path.points, dash))
+        colour = run.color or figures.color(run.optimizer, dict(run.hyper))
+        lines.append(figures.PathLine(run.label or optimizer_label(run.optimizer, dict(run.hyper)), colour,
+                                      path.points, dash if run.color is None else "solid"))
     return lines
 
 
@@ -160,12 +163,13 @@ def backdrop(surface_name, surface_params=()):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={Run: repr, figures.Style: repr})
-def race_figure(surface_name, surface_params, runs, style, labels, frame_ms):
+def race_figure(surface_name, surface_params, runs, style, labels, frame_ms, progress_total=None):
     """The animated map of `runs` (cached whole: figure specs are built once per setting)."""
     paths = simulate(surface_name, surface_params, runs)
     return figures.trajectory_figure(surface(surface_name, surface_params), path_lines(runs, paths),
                                      style=style, labels=dict(labels), frame_ms=frame_ms,
-                                     backdrop=backdrop(surface_name, surface_params))
+                                     backdrop=backdrop(surface_name, surface_params),
+                                     progress_total=progress_total)
 
 
 def labels_key(axes="theta"):

@@ -9,12 +9,12 @@ from app_pages.i18n import t
 PAGES = Path(__file__).parent
 # Each lesson's one-click demo: its page and the URL settings that set the scene.
 DEMOS = [
-    ("ema", "📈", {"ema_beta": "0.98", "ema_correct": "false"}),
+    ("ema", "📈", {"ema_beta": "0.98"}),
     ("minibatch", "🎲", {"mb_batch": "8"}),
     ("momentum", "🏔️", {"mo_condition": "30"}),
-    ("adaptive", "📐", {}),
-    ("adam", "🧭", {"ad_correct": "false"}),
-    ("decay", "📉", {}),
+    ("adaptive", "📐", {"rms_angle": "0"}),
+    ("adam", "🧭", {"adam_correct": "false"}),
+    ("decay", "📉", {"dc_schedule": "step"}),
 ]
 
 st.title(t("home.title"))

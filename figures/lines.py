@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .animation import add_play_controls, frame_steps, thinned_prefix
 from .contour import grid
-from .style import Prepared, axis, base_layout
+from .style import Prepared, axis, base_layout, packed
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Curve:
     x: np.ndarray = None
 
 
-def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, mode="lines",
+def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, log_x=False, mode="lines",
                  shapes=None, height=None):
     """Curves on one axis. NaN values (after a divergence) leave gaps."""
     data = []
@@ -36,9 +37,79 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, mo
     layout["height"] = height or int(style.height * 0.7)
     if log_y:
         layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power")
+    if log_x:
+        layout["xaxis"] = axis(x_title, style, type="log")
     layout["hovermode"] = "x unified"
     if shapes:
         layout["shapes"] = shapes
+    return Prepared({"data": data, "layout": layout})
+
+
+def series_figure(curves, *, style, x_title, y_title, labels, backdrop_curves=(), title=None,
+                  max_frames=90, frame_ms=33, height=None):
+    """Curves traced left to right under Play (e.g. averages following the daily temperatures);
+    `backdrop_curves` (e.g. the raw data as markers) stay fixed behind them."""
+    data = []
+    for curve in backdrop_curves:
+        x = np.arange(len(curve.values)) if curve.x is None else np.asarray(curve.x)
+        data.append({"type": "scatter", "x": packed(x), "y": packed(curve.values), "mode": "markers",
+                     "name": curve.label, "marker": {"color": curve.color, "size": max(3, style.marker_size // 3)},
+                     "opacity": 0.55, "hovertemplate": curve.label + ": %{y:.4g}<extra>%{x}</extra>"})
+    moving = []
+    columns = []
+    for curve in curves:
+        x = np.arange(len(curve.values)) if curve.x is None else np.asarray(curve.x, dtype=np.float64)
+        points = np.stack([x, np.asarray(curve.values, dtype=np.float64)], axis=1)
+        columns.append(points)
+        moving.append(len(data))
+        data.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "lines",
+                     "name": curve.label, "line": {"color": curve.color, "width": style.line_width, "dash": curve.dash},
+                     "hovertemplate": curve.label + ": %{y:.4g}<extra>%{x}</extra>"})
+    steps = max(len(c) - 1 for c in columns)
+    shown = frame_steps(steps, [len(c) for c in columns], max_frames)
+    frames = []
+    for step in shown:
+        frame = []
+        for points in columns:
+            prefix = thinned_prefix(points, min(step, len(points) - 1))
+            frame.append({"x": packed(prefix[:, 0]), "y": packed(prefix[:, 1])})
+        frames.append({"name": str(step), "data": frame, "traces": moving})
+    layout = base_layout(style, x_title, y_title, title=title)
+    layout["height"] = height or style.height
+    first_x = columns[0][:, 0]
+    layout["xaxis"]["range"] = [float(first_x[0]), float(first_x[-1])]
+    layout["xaxis"]["autorange"] = False
+    finite = np.concatenate([c[:, 1][np.isfinite(c[:, 1])] for c in columns] +
+                            [np.asarray(c.values, dtype=float) for c in backdrop_curves])
+    pad = 0.05 * (finite.max() - finite.min() or 1.0)
+    layout["yaxis"]["range"] = [float(finite.min() - pad), float(finite.max() + pad)]
+    layout["yaxis"]["autorange"] = False
+    add_play_controls(layout, shown, labels, style, frame_ms)
+    return Prepared({"data": data, "layout": layout, "frames": frames})
+
+
+def scatter_figure(groups, *, style, x_title, y_title, title=None, ellipses=(), equal_axes=False, height=None):
+    """Marker groups (label, colour, points (n, 2), size, symbol) with optional covariance ellipses
+    (colour, centre, 2×2 covariance, how many standard deviations, dash)."""
+    data = []
+    for label, colour, points, size, symbol in groups:
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        data.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "markers",
+                     "name": label, "opacity": 0.9 if len(points) < 10 else 0.4,
+                     "marker": {"color": colour, "size": size, "symbol": symbol,
+                                "line": {"width": 3 if symbol.endswith("open") else 0, "color": colour}}})
+    for colour, centre, covariance, sigmas, dash in ellipses:
+        values, vectors = np.linalg.eigh(np.asarray(covariance, dtype=np.float64))
+        angle = np.linspace(0, 2 * np.pi, 121)
+        circle = np.stack([np.cos(angle), np.sin(angle)])
+        outline = (vectors @ (sigmas * np.sqrt(np.maximum(values, 0))[:, None] * circle)).T + centre
+        data.append({"type": "scatter", "x": outline[:, 0], "y": outline[:, 1], "mode": "lines",
+                     "showlegend": False, "hoverinfo": "skip",
+                     "line": {"color": colour, "width": style.line_width * 0.7, "dash": dash}})
+    layout = base_layout(style, x_title, y_title, title=title)
+    layout["height"] = height or int(style.height * 0.8)
+    if equal_axes:
+        layout["yaxis"]["scaleanchor"] = "x"
     return Prepared({"data": data, "layout": layout})
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .animation import add_play_controls, frame_steps, thinned_prefix
 from .contour import backdrop as make_backdrop
 from .style import Prepared, axis, base_layout, packed
 
@@ -21,36 +22,6 @@ class PathLine:
     color: str
     points: np.ndarray
     dash: str = "solid"
-
-
-# Measured: two float32 in base64 with plotly.io's escaping of every "/" as \u002f (float32 exponent
-# bytes near 1 encode as "/" often) cost ≈ 16 bytes a point on the wire.
-WIRE_BYTES_PER_POINT = 16.0
-FRAME_BUDGET = 650_000  # bytes of frame data, so that a chart stays under 1 MB
-
-
-FRAME_POINTS = 240  # a frame draws at most this many points of each path (the final view: all)
-
-
-def _frame_steps(steps, lengths, max_frames):
-    """Which step each frame shows: every step when few, else an even stride ending at the last.
-
-    A frame carries every path up to its step (plotly.js frames cannot append to a trace), so the
-    frame count is the largest whose data fits FRAME_BUDGET.
-    """
-    for count in range(min(steps + 1, max_frames), 1, -1):
-        shown = np.unique(np.round(np.linspace(0, steps, count)).astype(int))
-        drawn = sum(np.minimum(np.minimum(shown, n - 1) + 1, FRAME_POINTS).sum() for n in lengths)
-        if drawn * WIRE_BYTES_PER_POINT <= FRAME_BUDGET:
-            return shown
-    return np.array([0, steps])
-
-
-def _prefix(points, upto):
-    """The path up to step `upto`, thinned to FRAME_POINTS evenly spaced steps (the last kept)."""
-    if upto + 1 <= FRAME_POINTS:
-        return points[:upto + 1]
-    return points[np.unique(np.round(np.linspace(0, upto, FRAME_POINTS)).astype(int))]
 
 
 def _last_finite(points, upto):
@@ -85,13 +56,15 @@ def _map_layout(surface, style, labels, title, backdrop):
 
 
 def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_frames=90, frame_ms=33,
-                      backdrop=None):
+                      backdrop=None, progress_total=None):
     """The contour map with every path drawn progressively under Play, a step slider, start points
     (hollow circles), minima (stars) and current positions (filled dots).
 
     Frames carry only the moving traces (each path and its head) as float32, long paths thinned
     within a frame, so a chart stays under 1 MB; `redraw: False` keeps playback at ≥ 30 fps. `backdrop`
     (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
+    With `progress_total` (e.g. the number of epochs) paths of different lengths advance together:
+    each frame shows every path up to the same fraction of its run, labelled in those units.
     """
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
@@ -118,39 +91,39 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
                                   "line": {"color": "white", "width": 2}}, "hoverinfo": "skip"})
 
     frames = []
-    shown = _frame_steps(steps, [len(p.points) for p in paths], max_frames)
+    shown = frame_steps(steps, [len(p.points) for p in paths], max_frames)
     for step in shown:
         data = []
         for path in paths:
             points = np.asarray(path.points, dtype=np.float64)
-            upto = min(step, len(points) - 1)
+            if progress_total is None:
+                upto = min(step, len(points) - 1)
+            else:
+                upto = int(round(step / max(steps, 1) * (len(points) - 1)))
             head = _last_finite(points, upto)
-            prefix = _prefix(points, upto)
+            prefix = thinned_prefix(points, upto)
             data.append({"x": packed(prefix[:, 0]), "y": packed(prefix[:, 1])})
             data.append({"x": [float(head[0])], "y": [float(head[1])]})
         frames.append({"name": str(step), "data": data, "traces": moving})
 
-    play = {"frame": {"duration": frame_ms, "redraw": False}, "transition": {"duration": 0},
-            "fromcurrent": False, "mode": "immediate"}
-    pause = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     layout = _map_layout(surface, style, labels, title, backdrop)
-    layout["margin"]["b"] = 150 if style.projector else 130
-    layout["updatemenus"] = [{
-        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": -0.13,
-        "xanchor": "left", "yanchor": "top", "pad": {"r": 10, "t": 10},
-        "font": {"size": style.font_size + 2},
-        "buttons": [{"label": labels["play"], "method": "animate", "args": [None, play]},
-                    {"label": labels["pause"], "method": "animate", "args": [[None], pause]}],
-    }]
-    layout["sliders"] = [{
-        "active": len(shown) - 1, "x": 0.25, "len": 0.75, "y": -0.1, "yanchor": "top",
-        "pad": {"t": 30}, "font": {"size": style.font_size},
-        "currentvalue": {"prefix": labels["step"] + " ", "xanchor": "right", "font": {"size": style.font_size + 2}},
-        "steps": [{"label": str(s), "method": "animate",
-                   "args": [[str(s)], {**pause, "frame": {"duration": 0, "redraw": False}}]}
-                  for s in shown],
-    }]
+    slider_labels = None if progress_total is None else [f"{progress_total * s / max(steps, 1):.1f}" for s in shown]
+    add_play_controls(layout, shown, labels, style, frame_ms, slider_labels)
     return Prepared({"data": traces, "layout": layout, "frames": frames})
+
+
+def cloud_figure(surface, clouds, *, style, labels=None, title=None, backdrop=None):
+    """Point clouds on the contour map (e.g. where an ensemble of noisy runs ended): a list of
+    (label, colour, points (n, 2))."""
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    backdrop = backdrop or make_backdrop(surface)
+    traces = _map_traces(surface, style, labels, backdrop)
+    for label, colour, points in clouds:
+        points = np.asarray(points, dtype=np.float64)
+        traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]),
+                       "mode": "markers", "name": label, "opacity": 0.7,
+                       "marker": {"color": colour, "size": style.marker_size * 0.6}})
+    return Prepared({"data": traces, "layout": _map_layout(surface, style, labels, title, backdrop)})
 
 
 def inspector_figure(surface, trajectory, step, *, color, label, style, labels=None, title=None, backdrop=None):

@@ -380,7 +380,7 @@ def learning_rates(schedule, lr, steps, *, warmup=0, steps_per_epoch=1, **params
                          f"{', '.join(allowed + ('warmup', 'steps_per_epoch'))}")
     lr = _number("lr", lr, 0.0, 1e6)
     steps = _integer("steps", steps, 1, MAX_STEPS)
-    warmup = _integer("warmup", warmup, 0, steps)
+    warmup = _integer("warmup", warmup, 0, MAX_STEPS)  # longer than the run: all of it ramps up
     per_epoch = _integer("steps_per_epoch", steps_per_epoch, 1, MAX_STEPS)
     t = np.arange(steps)
     epoch = np.maximum(t - warmup, 0) // per_epoch

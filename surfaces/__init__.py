@@ -75,6 +75,25 @@ class Surface:
         loss, gw, gb = K.batch_loss_and_gradient(float(w), float(b), *self.samples, idx, 0, idx.size)
         return loss, (gw, gb)
 
+    def sample_gradients(self, w, b):
+        """Every sample's gradient of (w·xᵢ + b − yᵢ)² at (w, b), shape (m, 2): their mean is `grad`."""
+        if self.samples is None:
+            raise ValueError(f"surface {self.name!r} has no samples; only 'regression' has per-sample gradients")
+        xs, ys = self.samples
+        residual = w * xs + b - ys
+        return np.stack([2.0 * residual * xs, 2.0 * residual], axis=1)
+
+    def minibatch_gradients(self, w, b, batch_size, draws, seed=0):
+        """`draws` independent mini-batch gradients at (w, b), each the mean over `batch_size`
+        samples drawn without replacement: shape (draws, 2)."""
+        m = self.n_samples
+        if not 1 <= batch_size <= m:
+            raise ValueError(f"batch_size must lie in [1, {m}], got {batch_size}")
+        per_sample = self.sample_gradients(w, b)
+        keys = np.random.default_rng(seed).random((draws, m))
+        chosen = np.argpartition(keys, batch_size - 1, axis=1)[:, :batch_size]  # a random B-subset per row
+        return per_sample[chosen].mean(axis=1)
+
     def batch_grad(self, w, b, indices):
         """The mini-batch gradient (∂J/∂w, ∂J/∂b) over the samples `indices`."""
         return self.batch_loss_and_grad(w, b, indices)[1]

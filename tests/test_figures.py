@@ -61,7 +61,7 @@ def test_long_paths_are_thinned_within_frames_but_whole_at_the_end():
     where, paths, lines = race(names=("adam",), steps=1000)
     spec = figures.trajectory_figure(where, lines, style=figures.NORMAL).spec
     last = spec["frames"][-1]["data"][0]
-    assert len(unpack(last["x"])) == figures.trajectory.FRAME_POINTS
+    assert len(unpack(last["x"])) == figures.animation.FRAME_POINTS
     assert unpack(last["x"])[-1] == np.float32(paths[0].points[-1, 0])
     assert len(unpack(spec["data"][2]["x"])) == 1001  # the static path: every step
 

@@ -273,6 +273,7 @@ def test_cosine_and_warmup():
     np.testing.assert_allclose(cosine[[0, 5, 10, 11]], [1.0, 0.55, 0.1, 0.1])
     warm = optimizers.learning_rates("step", 0.4, 8, warmup=4, gamma=0.5, every=2)
     np.testing.assert_allclose(warm, [0.1, 0.2, 0.3, 0.4, 0.4, 0.4, 0.2, 0.2])
+    np.testing.assert_allclose(optimizers.learning_rates("constant", 1.0, 3, warmup=10), [0.1, 0.2, 0.3])
     per_epoch = optimizers.learning_rates("geometric", 1.0, 6, gamma=0.5, steps_per_epoch=3)
     np.testing.assert_allclose(per_epoch, [1, 1, 1, 0.5, 0.5, 0.5])
 

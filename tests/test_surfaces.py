@@ -121,6 +121,8 @@ def test_regression_loss_is_the_mean_squared_error_of_its_samples():
                                    rtol=1e-11, atol=1e-12)
         np.testing.assert_allclose(surface.batch_grad(w, b, np.arange(40)), surface.grad(w, b), rtol=1e-11,
                                    atol=1e-12)
+    np.testing.assert_allclose(surface.sample_gradients(2.5, -1.0).mean(axis=0), surface.grad(2.5, -1.0),
+                               rtol=1e-11, atol=1e-12)
     expected = np.linalg.lstsq(np.stack([xs, np.ones_like(xs)], axis=1), ys, rcond=None)[0]
     np.testing.assert_allclose(surface.minima[0], expected, rtol=1e-10)
 
@@ -158,6 +160,19 @@ def test_minibatch_gradient_is_unbiased_and_its_variance_falls_like_one_over_b()
         draws = np.array([surface.batch_grad(w, b, rng.choice(m, batch, replace=False)) for _ in range(4000)])
         expected = sigma2 / batch * (m - batch) / (m - 1)
         np.testing.assert_allclose(draws.var(axis=0), expected, rtol=0.1)
+
+
+def test_minibatch_gradient_draws_follow_the_exact_variance():
+    m, batch = 48, 6
+    surface = surfaces.regression(n_samples=m, noise=1.0, seed=5)
+    w, b = surface.start
+    draws = surface.minibatch_gradients(w, b, batch, 20_000, seed=1)
+    per_sample = surface.sample_gradients(w, b)
+    np.testing.assert_allclose(draws.mean(axis=0), surface.grad(w, b), rtol=0.02, atol=0.02)
+    expected = np.cov(per_sample.T, bias=True) / batch * (m - batch) / (m - 1)
+    np.testing.assert_allclose(np.cov(draws.T), expected, rtol=0.05, atol=0.05 * np.abs(expected).max())
+    full = surface.minibatch_gradients(w, b, m, 3)
+    np.testing.assert_allclose(full, np.tile(surface.grad(w, b), (3, 1)), rtol=1e-10)
 
 
 @pytest.mark.parametrize("call, message", [

@@ -1,0 +1,82 @@
+"""Lesson 5: Adam — both moments, bias correction and the cold start, the step ledger."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+from app_pages import common, controls
+from app_pages.common import Run
+from app_pages.i18n import t
+
+P = "adam_"
+SURFACES = ("rosenbrock", "elongated_bowl", "bowl")
+SECOND_MOMENTS = (0.9, 0.99, 0.999, 0.9999)
+EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
+COLD = 20
+
+common.header("adam")
+with st.sidebar:
+    surface_name = controls.select(P + "surface", t("adam.surface"), SURFACES, "rosenbrock",
+                                   format_func=lambda s: t(f"surface.{s}"))
+    beta1 = controls.slider(P + "beta1", t("adam.beta1"), 0.0, 0.99, 0.9, 0.01)
+    beta2 = controls.select_slider(P + "beta2", t("adam.beta2"), SECOND_MOMENTS, 0.999, format_func=lambda v: f"{v:g}")
+    eps = controls.select_slider(P + "eps", t("adam.eps"), EPSILONS, 1e-8, format_func=lambda v: f"{v:g}")
+    correct = controls.toggle(P + "correct", t("adam.correct"), True)
+    lr = controls.select_slider(P + "lr", t("adam.lr"), common.LEARNING_RATES, 0.2, format_func=lambda v: f"{v:g}")
+    momentum_lr = controls.select_slider(P + "momentum_lr", t("adam.momentum_lr"), common.LEARNING_RATES, 0.01,
+                                         format_func=lambda v: f"{v:g}")
+    steps = controls.slider(P + "steps", t("adam.steps"), 20, 1000, 500, 10)
+
+adam_hyper = (("beta1", beta1), ("beta2", beta2), ("bias_correction", correct), ("eps", eps))
+runs = (Run("momentum", momentum_lr, steps, hyper=(("beta", beta1),), label=t("adam.momentum")),
+        Run("rmsprop", lr, steps, hyper=(("beta", beta2), ("eps", eps)), label=t("adam.rmsprop")),
+        Run("adam", lr, steps, hyper=adam_hyper, label=t("adam.adam")))
+paths = common.simulate(surface_name, (), runs)
+style = common.style()
+
+st.subheader(t("adam.race_title"))
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.chart(common.race_figure(surface_name, (), runs, style, common.labels_key(), common.frame_ms()), "adam_race")
+st.latex(optimizers.rule("adam", dict(adam_hyper), lr))
+
+st.subheader(t("adam.cold_title"))
+st.markdown(t("adam.cold_intro"))
+cold = tuple(Run("adam", lr, COLD, hyper=(("beta1", beta1), ("beta2", beta2), ("bias_correction", flag),
+                                         ("eps", eps))) for flag in (True, False))
+with_correction, without = common.simulate(surface_name, (), cold)
+lengths = [np.hypot(*path.deltas.T) for path in (with_correction, without)]
+left, right = st.columns([3, 1])
+with left:
+    steps_axis = np.arange(1, COLD + 1)
+    common.chart(figures.curve_figure(
+        [figures.Curve(t("adam.corrected"), figures.color("adam"), lengths[0], x=steps_axis),
+         figures.Curve(t("adam.uncorrected"), "#D55E00", lengths[1], dash="dash", x=steps_axis)],
+        style=style, x_title=t("common.step"), y_title=t("adam.step_length"), mode="lines+markers"), "adam_cold")
+with right:
+    measured = lengths[1][0] / lengths[0][0]
+    st.metric(t("adam.ratio"), f"{measured:.3f}")
+    st.latex(rf"\frac{{1-\beta_1}}{{\sqrt{{1-\beta_2}}}} = \frac{{{1 - beta1:.3g}}}{{\sqrt{{{1 - beta2:.3g}}}}}"
+             rf" = {(1 - beta1) / np.sqrt(1 - beta2):.3f}")
+theory = (1 - beta1) / np.sqrt(1 - beta2)
+st.markdown(t("adam.cold_explain", ratio=theory, bigger=t("adam.larger") if theory > 1 else t("adam.smaller")))
+
+st.subheader(t("adam.ledger_title"))
+adam_path = paths[2]
+step = controls.slider(P + "ledger", t("adam.ledger_step"), 0, steps - 1, 0, 1)
+ledger = {"g_t": adam_path.grads[step], "m_t": adam_path.state["m"][step], "v_t": adam_path.state["v"][step],
+          "m̂_t": adam_path.state["m_hat"][step], "v̂_t": adam_path.state["v_hat"][step],
+          "Δθ_t": adam_path.deltas[step]}
+st.dataframe(pd.DataFrame({t("playground.quantity"): list(ledger),
+                           "θ₁": [float(v[0]) for v in ledger.values()],
+                           "θ₂": [float(v[1]) for v in ledger.values()]}),
+             hide_index=True, width="stretch", column_config={
+                 name: st.column_config.NumberColumn(format="%.6g") for name in ("θ₁", "θ₂")})
+
+st.subheader(t("adam.moments_title"))
+st.table(pd.DataFrame({t("adam.moment"): [t("adam.first"), t("adam.second")],
+                       t("adam.tracks"): [t("adam.first_tracks"), t("adam.second_tracks")],
+                       t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]}).set_index(
+    t("adam.moment")))
+common.what_to_notice("adam")

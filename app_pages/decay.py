@@ -1,0 +1,112 @@
+"""Lesson 6: learning-rate decay — schedules, the notes' tables, settling under noise, escaping a dip."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+from app_pages import common, controls
+from app_pages.common import Run
+from app_pages.i18n import t
+
+P = "dc_"
+RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+DECAY_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+ESCAPE_RATES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0)
+NOTES = {  # the notes' settings for each schedule (seed 000), α₀ = 0.1
+    "step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05},
+    "inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "cosine": {"total": 30}, "constant": {},
+}
+PALETTE = {"constant": "#000000", "step": "#E69F00", "exponential": "#56B4E9", "geometric": "#009E73",
+           "inverse_time": "#0072B2", "inverse_sqrt": "#D55E00", "cosine": "#CC79A7"}
+RUNS = 200
+ESCAPE_STEPS, ESCAPE_SWITCH = 200, 40
+
+
+def schedule_params(schedule, gamma, every, k, total):
+    return {"step": {"gamma": gamma, "every": every}, "exponential": {"k": k}, "inverse_time": {"k": k},
+            "inverse_sqrt": {"k": k}, "geometric": {"gamma": gamma}, "cosine": {"total": total},
+            "constant": {}}[schedule]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def noisy_ensembles(constant_rates, decayed_rates, noise, seed=0):
+    """Where RUNS noisy gradient-descent runs on the bowl are at every step, for both rate lists."""
+    where = common.surface("bowl")
+    starts = np.tile(where.start, (RUNS, 1))
+    return [optimizers.run_ensemble(where, "gd", starts=starts, steps=len(rates), lr=np.array(rates),
+                                    noise=noise, seed=seed) for rates in (constant_rates, decayed_rates)]
+
+
+common.header("decay")
+with st.sidebar:
+    schedule = controls.select(P + "schedule", t("decay.schedule"), optimizers.schedule_names(), "inverse_time",
+                               format_func=lambda s: t(f"schedule.{s}"))
+    lr0 = controls.select_slider(P + "lr0", t("decay.lr0"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    gamma = controls.slider(P + "gamma", t("decay.gamma"), 0.1, 0.99, 0.5, 0.01)
+    every = controls.slider(P + "every", t("decay.every"), 1, 50, 10, 1)
+    k = controls.select_slider(P + "k", t("decay.k"), DECAY_RATES, 0.05, format_func=lambda v: f"{v:g}")
+    warmup = controls.slider(P + "warmup", t("decay.warmup"), 0, 20, 0, 1)
+    epochs = controls.slider(P + "epochs", t("decay.epochs"), 10, 200, 30, 5)
+    noise = controls.slider(P + "noise", t("decay.noise"), 0.0, 3.0, 1.0, 0.1)
+    small = controls.select_slider(P + "small", t("decay.small"), ESCAPE_RATES, 0.3, format_func=lambda v: f"{v:g}")
+    large = controls.select_slider(P + "large", t("decay.large"), ESCAPE_RATES, 3.0, format_func=lambda v: f"{v:g}")
+style = common.style()
+params = schedule_params(schedule, gamma, every, k, epochs)
+
+# --- the explorer ------------------------------------------------------------------------------------
+st.subheader(t("decay.explorer_title"))
+st.markdown(t("decay.explorer_intro"))
+curves = [figures.Curve(t(f"schedule.{name}"), PALETTE[name],
+                        optimizers.learning_rates(name, lr0, epochs, **{**settings, **({"total": epochs} if name == "cosine" else {})}),
+                        dash="dot")
+          for name, settings in NOTES.items() if name != schedule]
+yours = optimizers.learning_rates(schedule, lr0, epochs, warmup=warmup, **params)
+curves.append(figures.Curve(f"{t(f'schedule.{schedule}')} ★", PALETTE[schedule], yours))
+figure = figures.curve_figure(curves, style=style, x_title=t("decay.epoch"), y_title=t("common.learning_rate"),
+                              mode="lines+markers")
+common.chart(figure, "dc_explorer")
+st.latex(optimizers.SCHEDULE_FORMULAS[schedule])
+
+st.subheader(t("decay.tables_title"))
+st.markdown(t("decay.tables_intro"))
+shown_epochs = [0, 1, 2, 3, 4, 5, 9, 10, 20]
+table = {t("decay.epoch"): shown_epochs}
+for name in ("step", "exponential", "inverse_time", "inverse_sqrt", "geometric"):
+    rates = optimizers.learning_rates(name, 0.1, 21, **NOTES[name])
+    table[t(f"schedule.{name}")] = [f"{rates[e]:.4g}" for e in shown_epochs]
+st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+
+# --- noisy SGD on a bowl ---------------------------------------------------------------------------------
+st.subheader(t("decay.noisy_title"))
+steps = epochs * 5
+constant_rates = tuple(np.full(steps, lr0))
+decayed_rates = tuple(optimizers.learning_rates(schedule, lr0, steps, warmup=warmup, steps_per_epoch=5, **params))
+constant_paths, decayed_paths = noisy_ensembles(constant_rates, decayed_rates, noise)
+st.markdown(t("decay.noisy_intro", runs=RUNS, noise=f"{noise:g}", steps=steps))
+bowl = common.surface("bowl")
+names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
+colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
+left, right = st.columns(2)
+with left:
+    clouds = [(name, colour, paths[:, -1]) for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
+    common.chart(figures.cloud_figure(bowl, clouds, style=style, labels=common.map_labels(),
+                                      backdrop=common.backdrop("bowl")), "dc_cloud")
+with right:
+    distance = [figures.Curve(name, colour, np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0))
+                for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
+    common.chart(figures.curve_figure(distance, style=style, x_title=t("common.step"), y_title=t("decay.distance"),
+                                      log_y=True), "dc_distance")
+
+# --- escaping a local minimum ----------------------------------------------------------------------------
+st.subheader(t("decay.escape_title"))
+st.markdown(t("decay.escape_intro"))
+runs = (Run("gd", small, ESCAPE_STEPS, label=t("decay.small_run", lr=f"{small:g}"), color="#56B4E9"),
+        Run("gd", large, ESCAPE_STEPS, label=t("decay.large_run", lr=f"{large:g}"), color="#D55E00"),
+        Run("gd", large, ESCAPE_STEPS, schedule="step", schedule_params=(("every", ESCAPE_SWITCH), ("gamma", 0.1)),
+            label=t("decay.both_run", lr=f"{large:g}", every=ESCAPE_SWITCH), color="#009E73"))
+paths = common.simulate("local_minima", (), runs)
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.chart(common.race_figure("local_minima", (), runs, style, common.labels_key(), common.frame_ms()), "dc_escape")
+common.what_to_notice("decay")

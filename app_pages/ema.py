@@ -1,0 +1,127 @@
+"""Lesson 1: exponentially weighted averages — the notes' week, a year in Seattle, the weights, lag."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+from app_pages import common, controls
+from app_pages.i18n import t
+
+P = "ema_"
+WEEK = np.array([10.0, 16.0, 12.0, 14.0, 18.0, 11.0, 15.0])  # the notes' example (seed 000)
+LECTURE = ((0.5, "#E69F00"), (0.9, "#D55E00"), (0.98, "#009E73"))  # the lecture's yellow, red, green
+YOURS = "#0072B2"
+YEARS = (2012, 2013, 2014, 2015)
+
+
+@st.cache_data(show_spinner=False)
+def daily_highs(year):
+    """Seattle's daily maximum temperatures (°C) for one year, from vega_datasets' offline copy."""
+    from vega_datasets import data
+    weather = data.seattle_weather()
+    days = weather[weather["date"].dt.year == year]
+    return days["temp_max"].to_numpy(dtype=np.float64)
+
+
+def days_to_follow(beta):
+    """Days until the average has moved 63 % (1 − 1/e) of the way after a jump: 1 − βᵏ ≥ 1 − 1/e."""
+    return 1 if beta == 0 else math.ceil(-1.0 / math.log(beta))
+
+
+def wobble(values):
+    return float(np.std(np.diff(values)))
+
+
+common.header("ema")
+with st.sidebar:
+    beta = controls.slider(P + "beta", t("ema.beta"), 0.0, 0.99, 0.9, 0.01)
+    correct = controls.toggle(P + "correct", t("ema.correct"), False)
+    year = controls.select(P + "year", t("ema.year"), YEARS, 2012)
+style = common.style()
+
+# --- the notes' week -------------------------------------------------------------------------
+st.subheader(t("ema.week_title"))
+st.markdown(t("ema.week_intro"))
+averages = optimizers.ema(WEEK, beta)
+corrected = optimizers.ema(WEEK, beta, bias_correction=True)
+days = np.arange(1, len(WEEK) + 1)
+st.dataframe(pd.DataFrame({
+    t("ema.col_day"): days,
+    t("ema.col_x"): WEEK,
+    t("ema.col_v"): averages,
+    t("ema.col_vhat"): corrected,
+    t("ema.col_weight"): optimizers.ema_weights(beta, len(WEEK))[::-1],
+    t("ema.col_total"): 1.0 - beta ** days,
+}), hide_index=True, width="stretch",
+    column_config={name: st.column_config.NumberColumn(format="%.4g")
+                   for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))})
+steps = [rf"v_{k} = {beta:g}\cdot {averages[k - 2] if k > 1 else 0:.4g} + {1 - beta:.4g}\cdot {WEEK[k - 1]:g} = {averages[k - 1]:.4g}"
+         for k in (1, 2, 3)]
+st.latex(r",\quad ".join(steps[:2]))
+st.latex(steps[2] + rf",\qquad \hat v_3 = \frac{{{averages[2]:.4g}}}{{1 - {beta:g}^3}} = {corrected[2]:.4g}")
+
+# --- a year in Seattle ---------------------------------------------------------------------------
+st.subheader(t("ema.year_title"))
+st.markdown(t("ema.year_intro"))
+highs = daily_highs(year)
+day_numbers = np.arange(1, len(highs) + 1)
+curves = [figures.Curve(t("ema.lecture_beta", beta=b), colour,
+                        optimizers.ema(highs, b, bias_correction=correct), x=day_numbers)
+          for b, colour in LECTURE]
+if all(abs(beta - b) > 1e-9 for b, _ in LECTURE):
+    curves.append(figures.Curve(t("ema.your_beta", beta=f"{beta:g}"), YOURS,
+                                optimizers.ema(highs, beta, bias_correction=correct), x=day_numbers))
+raw = figures.Curve(t("ema.raw"), "#7f7f7f", highs, x=day_numbers)
+common.chart(figures.series_figure(curves, backdrop_curves=[raw], style=style, x_title=t("ema.day"),
+                                   y_title=t("ema.temperature"), labels=common.map_labels(),
+                                   frame_ms=common.frame_ms()), "ema_year")
+st.latex(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
+         + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
+
+# --- the weights -----------------------------------------------------------------------------------
+st.subheader(t("ema.kernel_title"))
+st.markdown(t("ema.kernel_intro"))
+memory = 1.0 / (1.0 - beta)
+horizon = int(max(30, math.ceil(4 * memory)))
+weights = optimizers.ema_weights(beta, horizon + 1)
+shapes = [{"type": "line", "x0": memory, "x1": memory, "y0": 0, "y1": float(weights[0]), "yref": "y",
+           "line": {"color": YOURS, "width": 3, "dash": "dash"}},
+          {"type": "line", "x0": 0, "x1": horizon, "y0": float(weights[0] / math.e), "y1": float(weights[0] / math.e),
+           "line": {"color": "#7f7f7f", "width": 2, "dash": "dot"}}]
+left, right = st.columns([3, 1])
+with left:
+    common.chart(figures.curve_figure([figures.Curve(t("ema.weight"), YOURS, weights)], style=style,
+                                      x_title=t("ema.days_back"), y_title=t("ema.weight"), mode="lines+markers",
+                                      shapes=shapes), "ema_kernel")
+with right:
+    st.metric(t("ema.n_eff"), f"{memory:.3g}")
+    st.metric(t("ema.e_point"), f"{beta ** memory:.4f}", help="1/e = 0.3679")
+
+# --- lag against smoothness ----------------------------------------------------------------------
+st.subheader(t("ema.lag_title"))
+st.markdown(t("ema.lag_intro"))
+rows = []
+for b in sorted({0.5, 0.9, 0.98, beta}):
+    rows.append({t("ema.col_average"): t("ema.ema_name", beta=f"{b:g}"), t("ema.col_memory"): 1,
+                 t("ema.col_lag"): days_to_follow(b),
+                 t("ema.col_rough"): wobble(optimizers.ema(highs, b, bias_correction=True))})
+window = max(1, int(round(memory)))
+sliding = pd.Series(highs).rolling(window, min_periods=1).mean().to_numpy()
+rows.append({t("ema.col_average"): t("ema.window", n=window), t("ema.col_memory"): window,
+             t("ema.col_lag"): int(math.ceil(0.63 * window)), t("ema.col_rough"): wobble(sliding)})
+rows.append({t("ema.col_average"): t("ema.raw"), t("ema.col_memory"): 1, t("ema.col_lag"): 0,
+             t("ema.col_rough"): wobble(highs)})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+             column_config={t("ema.col_rough"): st.column_config.NumberColumn(format="%.2f")})
+comparison = [figures.Curve(t("ema.ema_name", beta=f"{beta:g}"), YOURS,
+                            optimizers.ema(highs, beta, bias_correction=True), x=day_numbers),
+              figures.Curve(t("ema.window", n=window), "#CC79A7", sliding, dash="dash", x=day_numbers)]
+common.chart(figures.curve_figure(comparison, style=style, x_title=t("ema.day"), y_title=t("ema.temperature")),
+             "ema_window")
+
+st.page_link("app_pages/momentum.py", label=t("ema.forward"), icon="➡️")
+common.what_to_notice("ema")

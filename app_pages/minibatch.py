@@ -1,0 +1,95 @@
+"""Lesson 2: mini-batch gradient descent — batch GD, mini-batches and SGD on a real finite sum."""
+
+import math
+
+import numpy as np
+import streamlit as st
+
+import figures
+import optimizers
+from app_pages import common, controls
+from app_pages.common import Run
+from app_pages.i18n import t
+
+P = "mb_"
+RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+DRAWS = 300
+MINI, SGD, BATCH = "#0072B2", "#D55E00", "#000000"
+
+
+def batch_sizes(m):
+    return sorted({2**k for k in range(int(math.log2(m)) + 1)} | {m})
+
+
+common.header("minibatch")
+with st.sidebar:
+    m = controls.slider(P + "samples", t("minibatch.samples"), 16, 1024, 256, 16)
+    batch = controls.select_slider(P + "batch", t("minibatch.batch"), batch_sizes(m), 32 if m >= 32 else m,
+                                   help=t("minibatch.batch_help"))
+    epochs = controls.slider(P + "epochs", t("minibatch.epochs"), 1, 20, 4, 1)
+    lr = controls.select_slider(P + "lr", t("minibatch.lr"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    shuffle = controls.toggle(P + "shuffle", t("minibatch.shuffle"), True)
+    grouped = controls.toggle(P + "sorted", t("minibatch.sorted"), False, help=t("minibatch.sorted_help"))
+    seed = controls.number(P + "seed", t("common.seed"), 0, 9999, 0, 1)
+
+surface_params = (("n_samples", m), ("seed", seed), ("sorted_by", "x" if grouped else None))
+per_epoch = math.ceil(m / batch)
+runs = (Run("gd", lr, epochs, batch_size=m, shuffle=shuffle, seed=seed, label=t("minibatch.batch_gd", m=m)),
+        Run("gd", lr, epochs * per_epoch, batch_size=batch, shuffle=shuffle, seed=seed,
+            label=t("minibatch.mini", b=batch)),
+        Run("gd", lr, epochs * m, batch_size=1, shuffle=shuffle, seed=seed, label=t("minibatch.sgd")))
+paths = common.simulate("regression", surface_params, runs)
+where = common.surface("regression", surface_params)
+style = common.style()
+
+st.subheader(t("minibatch.race_title"))
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+columns = st.columns(3)
+columns[0].metric(t("minibatch.updates"), per_epoch)
+columns[1].metric(t("minibatch.per_update"), batch)
+columns[2].metric(t("minibatch.total", epochs=epochs), epochs * per_epoch)
+labels = {**dict(common.labels_key("wb")), "step": t("minibatch.epoch")}
+common.chart(common.race_figure("regression", surface_params, runs, style, tuple(sorted(labels.items())),
+                                common.frame_ms(), progress_total=epochs), "mb_race")
+
+st.subheader(t("minibatch.cost_title"))
+mini_path = paths[1]
+common.chart(figures.curve_figure(
+    [figures.Curve(t("minibatch.batch_cost"), MINI, mini_path.batch_loss),
+     figures.Curve(t("minibatch.full_cost"), BATCH, mini_path.loss[:-1], dash="dash")],
+    style=style, x_title=t("minibatch.update"), y_title=t("common.loss"), log_y=True), "mb_cost")
+st.latex(rf"\hat g = \frac{{1}}{{{batch}}}\sum_{{i\in\mathcal{{B}}_t}} \nabla_\theta\,(w x^{{(i)}} + b - y^{{(i)}})^2,"
+         rf"\qquad \theta_t = \theta_{{t-1}} - {lr:g}\,\hat g")
+
+st.subheader(t("minibatch.noise_title"))
+step = controls.slider(P + "inspect", t("minibatch.inspect"), 0, len(mini_path.lr) - 1, 0, 1)
+w, b = mini_path.points[step]
+st.markdown(t("minibatch.noise_intro", draws=DRAWS))
+cloud = where.minibatch_gradients(w, b, batch, DRAWS, seed=seed)
+per_sample = where.sample_gradients(w, b)
+spread = np.cov(per_sample.T, bias=True)
+exact = spread / batch * (m - batch) / max(m - 1, 1)
+full = np.array(where.grad(w, b))
+left, right = st.columns(2)
+with left:
+    groups = [(t("minibatch.draws"), MINI, cloud, 6, "circle"),
+              (t("minibatch.mean"), "#E69F00", cloud.mean(axis=0), 18, "circle-open"),
+              (t("minibatch.true"), BATCH, full, 20, "star")]
+    ellipses = [(MINI, cloud.mean(axis=0), np.cov(cloud.T), 2.0, "solid"), ("#7f7f7f", full, exact, 2.0, "dash")]
+    common.chart(figures.scatter_figure(groups, style=style, x_title=t("minibatch.gw"), y_title=t("minibatch.gb"),
+                                        ellipses=ellipses), "mb_cloud")
+with right:
+    sizes = np.array(batch_sizes(m), dtype=float)
+    measured = [np.trace(np.cov(where.minibatch_gradients(w, b, int(size), DRAWS, seed=seed + k).T))
+                if size < m else np.nan for k, size in enumerate(sizes)]
+    total = np.trace(spread)
+    curves = [figures.Curve(t("minibatch.measured", draws=DRAWS), MINI, np.array(measured), x=sizes),
+              figures.Curve(t("minibatch.law"), "#7f7f7f", total / sizes, dash="dot", x=sizes),
+              figures.Curve(t("minibatch.exact"), BATCH, total / sizes * (m - sizes) / max(m - 1, 1), dash="dash",
+                            x=sizes)]
+    common.chart(figures.curve_figure(curves, style=style, x_title="B", y_title=t("minibatch.variance"),
+                                      log_y=True, log_x=True, mode="lines+markers"), "mb_variance")
+st.markdown(t("minibatch.variance_intro"))
+st.latex(rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B}}{{m-1}}"
+         rf" = \frac{{{total:.4g}}}{{{batch}}}\cdot\frac{{{m}-{batch}}}{{{m}-1}} = {np.trace(exact):.4g}")
+common.what_to_notice("minibatch", m=m)
