@@ -34,10 +34,11 @@ with st.sidebar:
 
 surface_params = (("n_samples", m), ("seed", seed), ("sorted_by", "x" if grouped else None))
 per_epoch = math.ceil(m / batch)
-runs = (Run("gd", lr, epochs, batch_size=m, shuffle=shuffle, seed=seed, label=t("minibatch.batch_gd", m=m)),
+runs = (Run("gd", lr, epochs, batch_size=m, shuffle=shuffle, seed=seed, label=t("minibatch.batch_gd", m=m),
+            color=BATCH),
         Run("gd", lr, epochs * per_epoch, batch_size=batch, shuffle=shuffle, seed=seed,
-            label=t("minibatch.mini", b=batch)),
-        Run("gd", lr, epochs * m, batch_size=1, shuffle=shuffle, seed=seed, label=t("minibatch.sgd")))
+            label=t("minibatch.mini", b=batch), color=MINI),
+        Run("gd", lr, epochs * m, batch_size=1, shuffle=shuffle, seed=seed, label=t("minibatch.sgd"), color=SGD))
 paths = common.simulate("regression", surface_params, runs)
 where = common.surface("regression", surface_params)
 style = common.style()

@@ -36,9 +36,9 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
     layout = base_layout(style, x_title, y_title, title=title)
     layout["height"] = height or int(style.height * 0.7)
     if log_y:
-        layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power")
+        layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power", dtick="D2")
     if log_x:
-        layout["xaxis"] = axis(x_title, style, type="log")
+        layout["xaxis"] = axis(x_title, style, type="log", dtick="D2")
     layout["hovermode"] = "x unified"
     if shapes:
         layout["shapes"] = shapes

@@ -221,7 +221,7 @@ def batches(n_samples, batch_size, steps, shuffle=True, seed=0):
     divide m; a fresh permutation every epoch when shuffling."""
     per_epoch = -(-n_samples // batch_size)
     epochs = -(-steps // per_epoch)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, surfaces.SHUFFLE_STREAM])  # independent of the data's stream
     order = np.concatenate([rng.permutation(n_samples) if shuffle else np.arange(n_samples)
                             for _ in range(epochs)]).astype(np.int64)
     t = np.arange(steps)

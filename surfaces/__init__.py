@@ -19,6 +19,9 @@ from . import _kernels as K  # noqa: E402  (the cache folder must be set before 
 __all__ = ["Surface", "names", "get", "regression", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
+# One seed drives several random streams; each use gets its own (with one stream for everything,
+# the first mini-batch drawn "at random" was exactly the samples with the smallest x).
+DATA_STREAM, SAMPLING_STREAM, SHUFFLE_STREAM = 0, 1, 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +93,7 @@ class Surface:
         if not 1 <= batch_size <= m:
             raise ValueError(f"batch_size must lie in [1, {m}], got {batch_size}")
         per_sample = self.sample_gradients(w, b)
-        keys = np.random.default_rng(seed).random((draws, m))
+        keys = np.random.default_rng([seed, SAMPLING_STREAM]).random((draws, m))
         chosen = np.argpartition(keys, batch_size - 1, axis=1)[:, :batch_size]  # a random B-subset per row
         return per_sample[chosen].mean(axis=1)
 
@@ -275,7 +278,7 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
     scale, sigma, w_true, b_true = (values[k] for k in ("feature_scale", "noise", "true_w", "true_b"))
     if sorted_by not in SORT_KEYS:
         raise ValueError(f"regression: sorted_by must be one of {SORT_KEYS}, got {sorted_by!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, DATA_STREAM])
     xs = scale * rng.uniform(-1.0, 1.0, m)
     ys = w_true * xs + b_true + sigma * rng.standard_normal(m)
     if sorted_by is not None:

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import optimizers
 import surfaces
 
 VARIANTS = [(name, {}) for name in surfaces.names()] + [
@@ -160,6 +161,18 @@ def test_minibatch_gradient_is_unbiased_and_its_variance_falls_like_one_over_b()
         draws = np.array([surface.batch_grad(w, b, rng.choice(m, batch, replace=False)) for _ in range(4000)])
         expected = sigma2 / batch * (m - batch) / (m - 1)
         np.testing.assert_allclose(draws.var(axis=0), expected, rtol=0.1)
+
+
+def test_sampling_is_independent_of_the_data():
+    """The same seed makes the data and picks the batches: the picks must not follow the data."""
+    surface = surfaces.regression(n_samples=256, seed=0)
+    w, b = surface.start
+    draws = surface.minibatch_gradients(w, b, 32, 2000, seed=0)
+    z = (draws - draws.mean(axis=0)) / draws.std(axis=0)
+    assert np.abs(z).max() < 5.5  # the correlated stream produced a 12σ draw
+    order, _ = optimizers.batches(256, 32, 8, shuffle=True, seed=0)
+    xs = surface.samples[0]
+    assert abs(np.corrcoef(np.arange(256), xs[order[:256]])[0, 1]) < 0.2
 
 
 def test_minibatch_gradient_draws_follow_the_exact_variance():
