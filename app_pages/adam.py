@@ -25,13 +25,15 @@ with st.sidebar:
     eps = controls.select_slider(P + "eps", t("adam.eps"), EPSILONS, 1e-8, format_func=lambda v: f"{v:g}")
     correct = controls.toggle(P + "correct", t("adam.correct"), True)
     lr = controls.select_slider(P + "lr", t("adam.lr"), common.LEARNING_RATES, 0.2, format_func=lambda v: f"{v:g}")
+    rmsprop_lr = controls.select_slider(P + "rmsprop_lr", t("adam.rmsprop_lr"), common.LEARNING_RATES, 0.01,
+                                        format_func=lambda v: f"{v:g}")
     momentum_lr = controls.select_slider(P + "momentum_lr", t("adam.momentum_lr"), common.LEARNING_RATES, 0.01,
                                          format_func=lambda v: f"{v:g}")
     steps = controls.slider(P + "steps", t("adam.steps"), 20, 1000, 500, 10)
 
 adam_hyper = (("beta1", beta1), ("beta2", beta2), ("bias_correction", correct), ("eps", eps))
 runs = (Run("momentum", momentum_lr, steps, hyper=(("beta", beta1),), label=t("adam.momentum")),
-        Run("rmsprop", lr, steps, hyper=(("beta", beta2), ("eps", eps)), label=t("adam.rmsprop")),
+        Run("rmsprop", rmsprop_lr, steps, hyper=(("beta", 0.9), ("eps", eps)), label=t("adam.rmsprop")),
         Run("adam", lr, steps, hyper=adam_hyper, label=t("adam.adam")))
 paths = common.simulate(surface_name, (), runs)
 style = common.style()
@@ -47,7 +49,7 @@ cold = tuple(Run("adam", lr, COLD, hyper=(("beta1", beta1), ("beta2", beta2), ("
                                          ("eps", eps))) for flag in (True, False))
 with_correction, without = common.simulate(surface_name, (), cold)
 lengths = [np.hypot(*path.deltas.T) for path in (with_correction, without)]
-left, right = st.columns([3, 1])
+left, right = st.columns([3, 2])
 with left:
     steps_axis = np.arange(1, COLD + 1)
     common.chart(figures.curve_figure(

@@ -19,9 +19,11 @@ def ravine_runs(condition, rms_lr, ada_lr, beta, eps, steps):
             Run("adagrad", ada_lr, steps, hyper=(("eps", eps),), label=t("adaptive.adagrad")))
 
 
-def reached(where, path, steps):
+def reached(where, path, steps, words=False):
     step = optimizers.first_within(path.points, where.minima, 0.01)
-    return t("adaptive.never", steps=steps) if step is None else str(step)
+    if step is None:
+        return t("adaptive.never", steps=steps)
+    return t("adaptive.n_steps", n=step) if words else str(step)
 
 
 common.header("adaptive")
@@ -60,8 +62,9 @@ st.markdown(f"**{t('adaptive.reached')}**")
 st.dataframe(table, hide_index=True, width="stretch")
 with st.container(border=True):
     st.markdown(f"**{t('adaptive.limit_title')}**")
-    st.markdown(t("adaptive.limit", angle=f"{angle:g}", aligned=reached(where["aligned"], results["aligned"][1], steps),
-                  rotated=reached(where["rotated"], results["rotated"][1], steps)))
+    st.markdown(t("adaptive.limit", angle=f"{angle:g}",
+                  aligned=reached(where["aligned"], results["aligned"][1], steps, words=True),
+                  rotated=reached(where["rotated"], results["rotated"][1], steps, words=True)))
 
 st.subheader(t("adaptive.rates_title"))
 st.markdown(t("adaptive.rates_intro"))

@@ -11,7 +11,7 @@ PAGES = Path(__file__).parent
 DEMOS = [
     ("ema", "📈", {"ema_beta": "0.98"}),
     ("minibatch", "🎲", {"mb_batch": "8"}),
-    ("momentum", "🏔️", {"mo_condition": "30"}),
+    ("momentum", "🏔️", {"mo_equal": "true"}),
     ("adaptive", "📐", {"rms_angle": "0"}),
     ("adam", "🧭", {"adam_correct": "false"}),
     ("decay", "📉", {"dc_schedule": "step"}),

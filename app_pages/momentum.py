@@ -13,7 +13,7 @@ from app_pages.common import Run
 from app_pages.i18n import t
 
 P = "mo_"
-RATES = (0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.09, 0.1, 0.12, 0.15, 0.2)
+RATES = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2)
 
 
 def valley_coordinates(deltas, degrees):
@@ -24,12 +24,12 @@ def valley_coordinates(deltas, degrees):
 
 common.header("momentum")
 with st.sidebar:
-    condition = controls.slider(P + "condition", t("momentum.condition"), 1.0, 100.0, 20.0, 1.0)
+    condition = controls.slider(P + "condition", t("momentum.condition"), 1.0, 100.0, 50.0, 1.0)
     angle = controls.slider(P + "angle", t("momentum.angle"), -90.0, 90.0, 0.0, 5.0)
-    lr = controls.select_slider(P + "lr", t("momentum.lr"), RATES, 0.09, format_func=lambda v: f"{v:g}")
+    lr = controls.select_slider(P + "lr", t("momentum.lr"), RATES, 0.025, format_func=lambda v: f"{v:g}")
     beta = controls.slider(P + "beta", t("momentum.beta"), 0.5, 0.99, 0.9, 0.01)
     equal = controls.toggle(P + "equal", t("momentum.equal"), False, help=t("momentum.equal_help"))
-    steps = controls.slider(P + "steps", t("momentum.steps"), 10, 300, 100, 10)
+    steps = controls.slider(P + "steps", t("momentum.steps"), 10, 400, 200, 10)
 
 surface_params = (("angle", angle), ("condition", condition))
 heavy_lr = lr * (1.0 - beta) if equal else lr
