@@ -36,6 +36,7 @@ test-fast: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed chromium
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_pages.py
 
 clean:
 	rm -rf .numba_cache .pytest_cache

@@ -22,10 +22,10 @@ def free_port():
 
 
 @contextlib.contextmanager
-def served(timeout=90):
+def served(timeout=90, script=ROOT / "app.py"):
     """`streamlit run app.py` on a free loopback port; yields the base URL, stops it afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
