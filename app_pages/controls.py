@@ -96,68 +96,60 @@ def _toggle_parser(raw):
     raise ValueError(t("common.invalid_toggle"))
 
 
-def slider(key, label, low, high, default, step=None, *, where=st, fmt=None, help=None):
-    """A number slider; integers when low, high, default and step are all int."""
+def _number_control(widget, key, label, low, high, default, step, fmt, help):
     integer = all(isinstance(v, int) for v in (low, high, default, step if step is not None else 1))
     _seed_from_url(key, _number_parser(low, high, integer))
-    kwargs = {} if _has(key) else {"value": default}
-    value = where.slider(label, min_value=low, max_value=high, step=step, key=key, format=fmt, help=help,
-                         **kwargs)
+    initial = {} if _has(key) else {"value": default}
+    value = widget(label, min_value=low, max_value=high, step=step, key=key, format=fmt, help=help, **initial)
     _write_url(key, value, default)
     return value
 
 
+def slider(key, label, low, high, default, step=None, *, where=st, fmt=None, help=None):
+    """A number slider; integers when low, high, default and step are all int."""
+    return _number_control(where.slider, key, label, low, high, default, step, fmt, help)
+
+
 def number(key, label, low, high, default, step=None, *, where=st, fmt=None, help=None):
-    integer = all(isinstance(v, int) for v in (low, high, default, step if step is not None else 1))
-    _seed_from_url(key, _number_parser(low, high, integer))
-    kwargs = {} if _has(key) else {"value": default}
-    value = where.number_input(label, min_value=low, max_value=high, step=step, key=key, format=fmt,
-                               help=help, **kwargs)
+    return _number_control(where.number_input, key, label, low, high, default, step, fmt, help)
+
+
+def _option_control(widget, initial_argument, key, label, options, default, **kwargs):
+    """A widget over stable option ids; `initial_argument` names how the widget takes its default."""
+    options = list(options)
+    _seed_from_url(key, _option_parser(options))
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)  # e.g. the options changed under a stored value
+    initial = {}
+    if not _has(key):
+        initial[initial_argument] = options.index(default) if initial_argument == "index" else default
+    value = widget(label, options, key=key, **initial, **kwargs)
     _write_url(key, value, default)
     return value
 
 
 def select(key, label, options, default, *, where=st, format_func=str, help=None):
     """A dropdown over stable option ids, shown through format_func (which may translate)."""
-    options = list(options)
-    _seed_from_url(key, _option_parser(options))
-    if st.session_state.get(key) not in options:
-        st.session_state.pop(key, None)  # e.g. the options changed under a stored value
-    kwargs = {} if _has(key) else {"index": options.index(default)}
-    value = where.selectbox(label, options, key=key, format_func=format_func, help=help, **kwargs)
-    _write_url(key, value, default)
-    return value
+    return _option_control(where.selectbox, "index", key, label, options, default, format_func=format_func,
+                           help=help)
 
 
 def choice(key, label, options, default, *, where=st, format_func=str, help=None):
     """A row of buttons (segmented control) for a few options: one click on a projector."""
-    options = list(options)
-    _seed_from_url(key, _option_parser(options))
-    if st.session_state.get(key) not in options:
-        st.session_state.pop(key, None)
-    kwargs = {} if _has(key) else {"default": default}
-    value = where.segmented_control(label, options, key=key, format_func=format_func, help=help,
-                                    required=True, **kwargs)
-    _write_url(key, value, default)
-    return value
+    return _option_control(where.segmented_control, "default", key, label, options, default,
+                           format_func=format_func, help=help, required=True)
 
 
 def select_slider(key, label, options, default, *, where=st, format_func=str, help=None):
     """A slider over a fixed list of values (e.g. learning rates on a log scale)."""
-    options = list(options)
-    _seed_from_url(key, _option_parser(options))
-    if st.session_state.get(key) not in options:
-        st.session_state.pop(key, None)
-    kwargs = {} if _has(key) else {"value": default}
-    value = where.select_slider(label, options, key=key, format_func=format_func, help=help, **kwargs)
-    _write_url(key, value, default)
-    return value
+    return _option_control(where.select_slider, "value", key, label, options, default, format_func=format_func,
+                           help=help)
 
 
 def toggle(key, label, default, *, where=st, help=None):
     _seed_from_url(key, _toggle_parser)
-    kwargs = {} if _has(key) else {"value": default}
-    value = where.toggle(label, key=key, help=help, **kwargs)
+    initial = {} if _has(key) else {"value": default}
+    value = where.toggle(label, key=key, help=help, **initial)
     _write_url(key, value, default)
     return value
 
