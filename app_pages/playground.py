@@ -180,9 +180,9 @@ if views["loss"].open:
         gap = log and lowest is not None
         curves = [figures.Curve(line.label, line.color, path.loss - lowest if gap else path.loss, line.dash)
                   for line, path in zip(common.path_lines(runs, paths), paths)]
-        common.chart(figures.loss_figure(curves, style=style, x_title=t("common.step"),
-                                         y_title=t("common.loss_gap" if gap else "common.loss"),
-                                         log_y=gap), "pg_loss")
+        common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"),
+                                          y_title=t("common.loss_gap" if gap else "common.loss"),
+                                          log_y=gap), "pg_loss")
 if views["lr"].open:
     with views["lr"]:
         curves = [figures.Curve(line.label, line.color, path.lr, line.dash)

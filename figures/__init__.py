@@ -5,8 +5,7 @@
 """
 
 from .contour import backdrop, background_image, contour_lines, grid
-from .lines import (Curve, coordinate_curves, curve_figure, loss_figure, scatter_figure, series_figure,
-                    surface3d_figure)
+from .lines import Curve, coordinate_curves, curve_figure, scatter_figure, series_figure, surface3d_figure
 from .style import (DASHES, NORMAL, PALETTE, PROJECTOR, Prepared, Style, color, packed, style_for,
                     variant)
 from .trajectory import DEFAULT_LABELS, PathLine, cloud_figure, inspector_figure, trajectory_figure
@@ -14,5 +13,5 @@ from .trajectory import DEFAULT_LABELS, PathLine, cloud_figure, inspector_figure
 __all__ = ["PathLine", "Curve", "Style", "Prepared", "NORMAL", "PROJECTOR", "PALETTE", "DASHES",
            "DEFAULT_LABELS", "color", "variant", "style_for", "packed", "grid", "backdrop", "background_image",
            "contour_lines", "trajectory_figure", "inspector_figure", "cloud_figure", "curve_figure",
-           "loss_figure", "series_figure", "scatter_figure",
+           "series_figure", "scatter_figure",
            "coordinate_curves", "surface3d_figure"]

@@ -113,10 +113,6 @@ def scatter_figure(groups, *, style, x_title, y_title, title=None, ellipses=(), 
     return Prepared({"data": data, "layout": layout})
 
 
-def loss_figure(curves, *, style, x_title, y_title, title=None, log_y=False):
-    return curve_figure(curves, style=style, x_title=x_title, y_title=y_title, title=title, log_y=log_y)
-
-
 def coordinate_curves(label, color, values, coordinate_names):
     """Split a (steps, 2) quantity into two curves: solid for the first coordinate, dotted for the
     second (same colour: same optimizer)."""

@@ -98,9 +98,6 @@ class Prepared(go.Figure):
     def to_dict(self):
         return self._spec
 
-    def to_plotly_json(self):
-        return self._spec
-
     def __reduce__(self):
         return (Prepared, (self._spec,))
 

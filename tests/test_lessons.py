@@ -1,0 +1,117 @@
+"""What each lesson page shows, read back from its tables and figure data (AppTest)."""
+
+import base64
+import json
+import math
+
+import numpy as np
+import pytest
+
+from test_pages import app, assert_healthy
+
+
+def unpack(value):
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(np.float64)
+    return np.asarray(value, dtype=np.float64)
+
+
+def spec(at, key):
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id)
+    return json.loads(chart.proto.spec)
+
+
+def chart_specs(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_ema_table_recomputes_the_notes_week():
+    at = app("ema", ema_beta="0.3")
+    assert_healthy(at)
+    table = at.dataframe[0].value
+    np.testing.assert_allclose(table.iloc[:3, 2], [7.0, 13.3, 12.39])
+    np.testing.assert_allclose(table.iloc[:3, 3], [10.0, 13.3 / (1 - 0.3**2), 12.39 / (1 - 0.3**3)], rtol=1e-12)
+    np.testing.assert_allclose(table.iloc[:4, 5], [0.7, 0.91, 0.973, 0.9919])  # not the notes' 91 %, 91.6 %
+
+
+def test_ema_year_curves_start_low_without_bias_correction():
+    raw = chart_specs(app("ema", ema_beta="0.98"))[0]
+    corrected = chart_specs(app("ema", ema_beta="0.98", ema_correct="true"))[0]
+    green_raw, green_fixed = unpack(raw["data"][3]["y"]), unpack(corrected["data"][3]["y"])
+    temperatures = unpack(raw["data"][0]["y"])
+    assert green_raw[0] == pytest.approx(0.02 * temperatures[0], rel=1e-6)  # (1−β)·x₁: near 0 °C
+    assert green_fixed[0] == pytest.approx(temperatures[0], rel=1e-6)  # corrected: the first day itself
+    assert raw["frames"] and len(raw["frames"]) >= 30  # Play traces the year
+
+
+def test_minibatch_variance_falls_like_one_over_b():
+    at = app("minibatch")
+    assert_healthy(at)
+    variance = next(s for s in chart_specs(at) if s["layout"]["xaxis"].get("type") == "log")
+    sizes = unpack(variance["data"][0]["x"])
+    measured, law, exact = (unpack(trace["y"]) for trace in variance["data"][:3])
+    np.testing.assert_allclose(law * sizes, law[0] * sizes[0], rtol=1e-9)  # σ²/B exactly
+    finite = np.isfinite(measured)
+    np.testing.assert_allclose(measured[finite], exact[finite], rtol=0.25)  # 300 draws each
+    assert np.all(np.diff(measured[finite]) < 0)
+
+
+def test_minibatch_counts_updates_per_epoch():
+    at = app("minibatch", mb_samples="100", mb_batch="16")
+    assert [m.value for m in at.metric][:2] == ["7", "16"]  # ⌈100/16⌉ = 7 updates of 16 samples
+
+
+def test_momentum_equal_step_makes_heavy_ball_follow_the_ema_path():
+    race = chart_specs(app("momentum", mo_equal="true"))[0]
+    lines = [t for t in race["data"] if t.get("mode") == "lines" and t.get("legendgroup")]
+    ema, heavy = unpack(lines[1]["x"]), unpack(lines[2]["x"])
+    np.testing.assert_allclose(heavy, ema, rtol=1e-5, atol=1e-6)  # float32 on the wire
+    unequal = chart_specs(app("momentum"))[0]
+    lines = [t for t in unequal["data"] if t.get("mode") == "lines" and t.get("legendgroup")]
+    assert not np.allclose(unpack(lines[1]["x"]), unpack(lines[2]["x"]))
+
+
+def test_adaptive_methods_lose_their_edge_on_a_rotated_ravine():
+    table = app("adaptive").dataframe[0].value
+    rmsprop = table.iloc[1]
+    assert rmsprop.iloc[1].isdigit() and not rmsprop.iloc[2].isdigit()  # aligned: arrives; rotated: not
+
+
+def test_adam_cold_start_ratio():
+    at = app("adam")
+    metric = next(m for m in at.metric if "uncorrected" in m.label)
+    assert float(metric.value) == pytest.approx((1 - 0.9) / math.sqrt(1 - 0.999), rel=1e-3)
+    at = app("adam", adam_beta2="0.9")
+    metric = next(m for m in at.metric if "uncorrected" in m.label)
+    assert float(metric.value) == pytest.approx((1 - 0.9) / math.sqrt(1 - 0.9), rel=1e-3)
+
+
+def test_adam_ledger_first_step():
+    ledger = app("adam").dataframe[0].value.set_index("quantity")
+    g = ledger.loc["g_t"].to_numpy(dtype=float)
+    np.testing.assert_allclose(ledger.loc["m_t"].to_numpy(dtype=float), 0.1 * g)
+    np.testing.assert_allclose(ledger.loc["m̂_t"].to_numpy(dtype=float), g)
+    np.testing.assert_allclose(ledger.loc["Δθ_t"].to_numpy(dtype=float), -0.2 * np.sign(g), rtol=1e-6)
+
+
+def test_decay_tables_recompute_the_notes():
+    table = app("decay").dataframe[0].value.set_index("epoch")
+    assert list(table.loc[[0, 9, 10, 20], "Step decay"]) == ["0.1", "0.1", "0.05", "0.025"]
+    assert list(table.loc[[1, 2], "Exponential e^(−kt)"]) == ["0.09048", "0.08187"]
+    assert list(table.loc[[1, 2], "1/t decay"]) == ["0.09524", "0.09091"]
+
+
+def test_decay_settles_while_constant_rate_hovers():
+    specs = chart_specs(app("decay"))
+    distance = next(s for s in specs if s["layout"]["yaxis"].get("type") == "log")
+    constant, decayed = (unpack(trace["y"]) for trace in distance["data"][:2])
+    assert decayed[-1] < 0.8 * constant[-1]
+
+
+def test_decay_large_then_small_escapes_the_local_minimum():
+    race = chart_specs(app("decay"))[-1]
+    heads = [t for t in race["data"] if t.get("mode") == "markers" and t.get("hoverinfo") == "skip"]
+    small, large, both = (np.array([h["x"][0], h["y"][0]]) for h in heads)
+    assert np.hypot(*(small - [2.83, 0])) < 0.05  # stuck in the dip
+    assert np.hypot(*both) < 0.05  # settled in the global minimum
+    assert np.hypot(*large) > 0.2  # still bouncing
