@@ -21,6 +21,20 @@ def batch_sizes(m):
     return sorted({2**k for k in range(int(math.log2(m)) + 1)} | {m})
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def gradient_noise(surface_params, w, b, batch, seed):
+    """At (w, b): DRAWS mini-batch gradients of size `batch`, the per-sample covariance, and the
+    measured total variance of mini-batch gradients for every batch size below m."""
+    where = common.surface("regression", surface_params)
+    m = where.n_samples
+    cloud = where.minibatch_gradients(w, b, batch, DRAWS, seed=seed)
+    spread = np.cov(where.sample_gradients(w, b).T, bias=True)
+    sizes = np.array(batch_sizes(m), dtype=float)
+    measured = np.array([np.trace(np.cov(where.minibatch_gradients(w, b, int(size), DRAWS, seed=seed + k).T))
+                         if size < m else np.nan for k, size in enumerate(sizes)])
+    return cloud, spread, sizes, measured
+
+
 common.header("minibatch")
 with st.sidebar:
     m = controls.slider(P + "samples", t("minibatch.samples"), 16, 1024, 256, 16)
@@ -66,9 +80,7 @@ st.subheader(t("minibatch.noise_title"))
 step = controls.slider(P + "inspect", t("minibatch.inspect"), 0, len(mini_path.lr) - 1, 0, 1)
 w, b = mini_path.points[step]
 st.markdown(t("minibatch.noise_intro", draws=DRAWS))
-cloud = where.minibatch_gradients(w, b, batch, DRAWS, seed=seed)
-per_sample = where.sample_gradients(w, b)
-spread = np.cov(per_sample.T, bias=True)
+cloud, spread, sizes, measured = gradient_noise(surface_params, float(w), float(b), batch, seed)
 exact = spread / batch * (m - batch) / max(m - 1, 1)
 full = np.array(where.grad(w, b))
 left, right = st.columns(2)
@@ -80,11 +92,8 @@ with left:
     common.chart(figures.scatter_figure(groups, style=style, x_title=t("minibatch.gw"), y_title=t("minibatch.gb"),
                                         ellipses=ellipses), "mb_cloud")
 with right:
-    sizes = np.array(batch_sizes(m), dtype=float)
-    measured = [np.trace(np.cov(where.minibatch_gradients(w, b, int(size), DRAWS, seed=seed + k).T))
-                if size < m else np.nan for k, size in enumerate(sizes)]
     total = np.trace(spread)
-    curves = [figures.Curve(t("minibatch.measured", draws=DRAWS), MINI, np.array(measured), x=sizes),
+    curves = [figures.Curve(t("minibatch.measured", draws=DRAWS), MINI, measured, x=sizes),
               figures.Curve(t("minibatch.law"), "#7f7f7f", total / sizes, dash="dot", x=sizes),
               figures.Curve(t("minibatch.exact"), BATCH, total / sizes * (m - sizes) / max(m - 1, 1), dash="dash",
                             x=sizes)]

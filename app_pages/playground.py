@@ -144,7 +144,7 @@ with st.sidebar:
             xmin, xmax, ymin, ymax = (float(v) for v in where.bounds)
             start = (controls.number(P + "x0", t("playground.start_x"), xmin, xmax, float(where.start[0]), 0.05),
                      controls.number(P + "y0", t("playground.start_y"), ymin, ymax, float(where.start[1]), 0.05))
-        tolerance = controls.select_slider(P + "tolerance", t("playground.tolerance"), TOLERANCES, 0.05,
+        tolerance = controls.select_slider(P + "tolerance", t("playground.tolerance"), TOLERANCES, 0.1,
                                            format_func=lambda v: f"{v:g}")
     count = controls.slider(P + "count", t("playground.count"), 1, MAX_OPTIMIZERS, 3, 1)
     runs = []
