@@ -24,8 +24,9 @@ run: $(VENV)/.app-installed
 # Chromium for the browser tests, from Debian's packages (never `playwright install`).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else sudo -n apt-get update -qq && sudo -n apt-get install -y -qq chromium; fi; }
+	  else sudo -n apt-get update -qq && sudo -n -E apt-get install -y -qq chromium; fi; }
 
 test: $(VENV)/.test-installed chromium
 	$(PY) -m pytest

@@ -33,7 +33,8 @@ def _map_traces(surface, style, labels, backdrop):
     """The static layers: contour lines and the known minima as stars."""
     lx, ly = backdrop["lines"]
     traces = [{"type": "scatter", "x": packed(lx), "y": packed(ly), "mode": "lines",
-               "line": {"color": "rgba(60,70,90,0.45)", "width": 1.6 if style.projector else 1.1},
+               "line": {"color": "rgba(40,50,70,0.75)" if style.projector else "rgba(60,70,90,0.45)",
+                        "width": 1.8 if style.projector else 1.1},
                "hoverinfo": "skip", "showlegend": False, "name": "contours"}]
     if surface.minima:
         mx, my = zip(*surface.minima)
