@@ -81,6 +81,21 @@ def slider_latency(page, name, presses=10):
     return statistics.median(times)
 
 
+ACTIVE_FRAME = ("() => { const p = [...document.querySelectorAll('.js-plotly-plot')]"
+                ".find(g => g._fullLayout && g._fullLayout.sliders && g._fullLayout.sliders.length);"
+                " return p ? p._fullLayout.sliders[0].active : null }")
+
+
+def playback_fps(page):
+    """Frames the first animated chart advances in one second of playback."""
+    chart = page.locator("[data-testid=stPlotlyChart]").filter(has=page.locator(".updatemenu-button")).first
+    chart.locator(".updatemenu-button").first.click()
+    page.wait_for_timeout(200)
+    first, start = page.evaluate(ACTIVE_FRAME), time.perf_counter()
+    page.wait_for_timeout(1000)
+    return (page.evaluate(ACTIVE_FRAME) - first) / (time.perf_counter() - start)
+
+
 def browser_figures():
     from playwright.sync_api import sync_playwright
 
@@ -110,6 +125,13 @@ def browser_figures():
                 page.wait_for_selector(chart, timeout=60_000)
                 repeat.append(time.perf_counter() - start)
             figures["page load, browser cache warm (median of 7)"] = (statistics.median(repeat[1:]), 2.5, "s")
+            rates = []
+            for path in ("playground", "momentum", "minibatch", "adam?projector=true"):
+                page.goto(f"{base}/{path}")
+                page.wait_for_selector(chart, timeout=60_000)
+                page.wait_for_timeout(500)
+                rates.append(playback_fps(page))
+            figures["animation frame rate at 1×, slowest of 4 pages"] = (min(rates), 30, "fps")
             page.goto(f"{base}/playground")
             page.wait_for_selector(chart, timeout=60_000)
             figures["slider → chart, Playground (optimizer count)"] = (slider_latency(page, "Number of optimizers"), 0.2, "ms")
@@ -139,6 +161,10 @@ def main(args):
     if "--no-browser" in args:
         return
     for what, (value, budget, unit) in browser_figures().items():
+        if unit == "fps":
+            ok = "within" if value >= budget else "UNDER"
+            print(f"browser: {what:<52s}{value:6.1f} fps  target ≥ {budget} fps ({ok})")
+            continue
         shown = f"{value:6.2f} s " if unit == "s" else f"{value * 1e3:6.0f} ms"
         limit = "" if budget is None else (f"   budget {budget:g} s" if unit == "s" else f"   budget {budget * 1e3:g} ms")
         print(f"browser: {what:<52s}{shown}{limit}{'' if budget is None else f' ({verdict(value, budget)})'}")
