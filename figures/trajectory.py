@@ -131,9 +131,8 @@ def inspector_figure(surface, trajectory, step, *, color, label, style, labels=N
     """One step under the magnifier: θ_t on the map, the plain GD step −α·g_t and the step Δθ_t the
     optimizer actually took (a `Trajectory`), drawn to one common scale so their lengths compare."""
     labels = {**DEFAULT_LABELS, **(labels or {})}
-    path = trajectory
     backdrop = backdrop or make_backdrop(surface)
-    points = np.asarray(path.points, dtype=np.float64)
+    points = np.asarray(trajectory.points, dtype=np.float64)
     traces = _map_traces(surface, style, labels, backdrop)
     traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "lines",
                    "line": {"color": color, "width": style.line_width * 0.6}, "opacity": 0.45,
@@ -143,7 +142,7 @@ def inspector_figure(surface, trajectory, step, *, color, label, style, labels=N
     arrows = []
     if np.all(np.isfinite(theta)) and step < len(points) - 1:
         xmin, xmax, ymin, ymax = surface.bounds
-        gd_step = -path.lr[step] * path.grads[step]
+        gd_step = -trajectory.lr[step] * trajectory.grads[step]
         taken = points[step + 1] - theta
         biggest = max(np.hypot(*gd_step), np.hypot(*taken) if np.all(np.isfinite(taken)) else 0.0)
         reach = 0.22 * min(xmax - xmin, ymax - ymin)

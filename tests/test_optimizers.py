@@ -355,6 +355,12 @@ def test_bad_arguments_raise_clear_errors(call, message):
     assert message in str(error.value)
 
 
+def test_warm_up_compiles_every_kernel():
+    optimizers.warm_up()
+    for kernel in (kernels.trajectory, kernels.ensemble, kernels.ema):
+        assert len(kernel.signatures) == 1
+
+
 def test_kernels_compile_once_across_surfaces_and_optimizers():
     for surface in surfaces.names():
         for name in optimizers.names():
