@@ -32,7 +32,9 @@ def _has(key):
 
 
 def _notice(key, raw, reason):
-    st.session_state.setdefault(NOTICES, []).append({"key": key, "value": raw, "reason": reason})
+    shown = raw if len(raw) <= 40 else raw[:37] + "…"  # a hostile link must not flood the page
+    st.session_state.setdefault(NOTICES, []).append({"key": key, "value": shown.replace("`", "'"),
+                                                     "reason": reason})
 
 
 def _seed_from_url(key, parse):

@@ -159,6 +159,16 @@ def test_bad_link_values_get_a_notice_and_defaults(page):
     assert at.select_slider(key="speed").value == 1.0
 
 
+def test_hostile_link_values_stay_inert_and_short():
+    at = app("playground", pg_steps="9" * 5000, pg_surface="<script>alert(1)</script>`**",
+             pg_o0_lr="1e309", pg_noise="nan", pg_view="../../etc")
+    assert_healthy(at)
+    notice = at.warning[0].value
+    assert len(notice) < 1200 and "9" * 41 not in notice
+    assert at.slider(key="pg_steps").value == 500 and at.selectbox(key="pg_surface").value == "rosenbrock"
+    assert at.select_slider(key="pg_o0_lr").value == 0.001 and at.slider(key="pg_noise").value == 0.0
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_chinese_interface(page):
     at = app(page, lang="zh")
