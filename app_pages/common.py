@@ -83,8 +83,19 @@ def map_labels(axes="theta"):
             "loss": t("common.loss")}
 
 
-def chart(figure, key):
-    st.plotly_chart(figure, key=f"chart-{key}", config=CHART_CONFIG)  # never a control's key
+def chart(figure, key, on_click=None):
+    """Draw a figure; `on_click(x, y)` makes a click on the chart's points call back."""
+    chart_key = f"chart-{key}"  # never a control's key
+    if on_click is None:
+        st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG)
+        return
+
+    def clicked():
+        points = st.session_state[chart_key].selection.points
+        if points:
+            on_click(float(points[0]["x"]), float(points[0]["y"]))
+
+    st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG, on_select=clicked, selection_mode="points")
 
 
 def header(section):
@@ -168,13 +179,13 @@ def backdrop(surface_name, surface_params=()):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={Run: repr, figures.Style: repr})
-def race_figure(surface_name, surface_params, runs, style, labels, frame_ms, progress_total=None):
+def race_figure(surface_name, surface_params, runs, style, labels, frame_ms, progress_total=None, click_grid=0):
     """The animated map of `runs` (cached whole: figure specs are built once per setting)."""
     paths = simulate(surface_name, surface_params, runs)
     return figures.trajectory_figure(surface(surface_name, surface_params), path_lines(runs, paths),
                                      style=style, labels=dict(labels), frame_ms=frame_ms,
                                      backdrop=backdrop(surface_name, surface_params),
-                                     progress_total=progress_total)
+                                     progress_total=progress_total, click_grid=click_grid)
 
 
 def labels_key(axes="theta"):

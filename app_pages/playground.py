@@ -27,6 +27,7 @@ PARAMETER_SLIDERS = {
     "noise": (0.0, 2.0, 0.1),
 }
 FEATURE_SCALES = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 65.0)
+CLICK_GRID = 41  # click-to-start resolution: a 41 × 41 grid over the map
 
 
 def surface_ui(where):
@@ -89,6 +90,12 @@ def optimizer_ui(slot, steps, where):
             hyper[param] = controls.toggle(key + param, t(f"hyper.{param}"), default, where=where)
     schedule, schedule_params, warmup = schedule_ui(slot, steps, where)
     return name, lr, tuple(sorted(hyper.items())), schedule, schedule_params, warmup
+
+
+def start_here(x, y):
+    """A click on the map: start from there (the start controls take the point, and so the URL)."""
+    st.session_state[P + "custom_start"] = True
+    st.session_state[P + "x0"], st.session_state[P + "y0"] = x, y  # grid points lie within the bounds
 
 
 def leaderboard(runs, paths, where, tolerance):
@@ -165,10 +172,11 @@ views = controls.tabs(P + "view", ("map", "surface3d", "loss", "lr", "inspector"
                       [t("playground.view_map"), t("playground.view_3d"), t("playground.view_loss"),
                        t("playground.view_lr"), t("playground.view_inspector")])
 figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes),
-                            common.frame_ms())
+                            common.frame_ms(), click_grid=CLICK_GRID)
 if views["map"].open:
     with views["map"]:
-        common.chart(figure, "pg_map")
+        common.chart(figure, "pg_map", on_click=start_here)
+        st.caption(t("playground.click_hint"))
 if views["surface3d"].open:
     with views["surface3d"]:
         common.chart(figures.surface3d_figure(where, common.path_lines(runs, paths), style=style,

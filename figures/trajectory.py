@@ -57,7 +57,7 @@ def _map_layout(surface, style, labels, title, backdrop):
 
 
 def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_frames=90, frame_ms=33,
-                      backdrop=None, progress_total=None):
+                      backdrop=None, progress_total=None, click_grid=0):
     """The contour map with every path drawn progressively under Play, a step slider, start points
     (hollow circles), minima (stars) and current positions (filled dots).
 
@@ -66,6 +66,8 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
     (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
     With `progress_total` (e.g. the number of epochs) paths of different lengths advance together:
     each frame shows every path up to the same fraction of its run, labelled in those units.
+    `click_grid` = n adds an invisible n × n grid of points, so that a click anywhere on the map
+    selects a point (plotly reports clicks on data points only).
     """
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
@@ -107,6 +109,12 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
             data.append({"x": [float(head[0])], "y": [float(head[1])]})
         frames.append({"name": str(step), "data": data, "traces": moving})
 
+    if click_grid:
+        xmin, xmax, ymin, ymax = surface.bounds
+        gx, gy = np.meshgrid(np.linspace(xmin, xmax, click_grid), np.linspace(ymin, ymax, click_grid))
+        traces.append({"type": "scatter", "x": packed(gx.ravel()), "y": packed(gy.ravel()), "mode": "markers",
+                       "marker": {"size": 12, "opacity": 0}, "hoverinfo": "none", "showlegend": False,
+                       "name": "click"})
     layout = _map_layout(surface, style, labels, title, backdrop)
     slider_labels = None if progress_total is None else [f"{progress_total * s / max(steps, 1):.1f}" for s in shown]
     add_play_controls(layout, shown, labels, style, frame_ms, slider_labels)

@@ -127,6 +127,18 @@ def test_a_shared_link_reproduces_the_view(page, base_url):
     assert_no_error(page)
 
 
+def test_clicking_the_map_sets_the_start(page, base_url):
+    open_page(page, base_url, "playground?pg_surface=bowl")
+    plot = page.locator("[data-testid=stPlotlyChart] .nsewdrag").first.bounding_box()
+    page.mouse.click(plot["x"] + 0.75 * plot["width"], plot["y"] + 0.25 * plot["height"])
+    page.wait_for_function("location.search.includes('pg_x0=')", timeout=10_000)
+    query = dict(part.split("=") for part in page.evaluate("location.search")[1:].split("&"))
+    x, y = float(query["pg_x0"]), float(query["pg_y0"])
+    assert x == pytest.approx(1.0, abs=0.11) and y == pytest.approx(1.0, abs=0.11)  # bowl bounds ±2
+    assert query["pg_custom_start"] == "true"
+    assert_no_error(page)
+
+
 def test_a_bad_link_gets_a_notice(page, base_url):
     open_page(page, base_url, "playground?pg_steps=lots&pg_surface=teapot")
     notice = page.locator("[data-testid=stAlert]").first.inner_text()
