@@ -202,7 +202,7 @@ def _learning_rate_array(lr, steps):
         raise ValueError(f"lr must be a number or an array of {steps} per-step rates, got shape {rates.shape}")
     if not np.all(np.isfinite(rates)) or np.any(rates < 0):
         raise ValueError("lr must hold finite, non-negative rates")
-    return np.ascontiguousarray(rates)
+    return surfaces.kernel_array(rates)
 
 
 def _point(name, value):
@@ -294,7 +294,7 @@ def run_ensemble(surface, optimizer, *, starts, steps, lr, noise=0.0, seed=0, **
     seed = _integer("seed", seed, 0, 2**63 - 1)
     out = np.empty((steps + 1, 2, len(starts)))
     K.ensemble(surface.kernel_id, surface.coefficients, _IDS[optimizer], record, rates,
-               np.ascontiguousarray(starts[:, 0]), np.ascontiguousarray(starts[:, 1]), noise, seed, out)
+               surfaces.kernel_array(starts[:, 0]), surfaces.kernel_array(starts[:, 1]), noise, seed, out)
     return out.transpose(2, 0, 1)
 
 
@@ -406,7 +406,7 @@ def warm_up():
 def ema(values, beta, bias_correction=False):
     """v_t = β·v_{t−1} + (1−β)·x_t with v₀ = 0 (t from 1); corrected: v_t / (1 − βᵗ)."""
     beta = _number("beta", beta, 0.0, 1.0, high_open=True)
-    x = np.ascontiguousarray(values, dtype=np.float64)
+    x = surfaces.kernel_array(values)
     if x.ndim != 1:
         raise ValueError(f"values must be one-dimensional, got shape {x.shape}")
     out = np.empty_like(x)

@@ -16,12 +16,18 @@ _numba_cache.configure()
 
 from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
 
-__all__ = ["Surface", "names", "get", "regression", "PARAMETERS", "SORT_KEYS"]
+__all__ = ["Surface", "names", "get", "regression", "kernel_array", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
 # One seed drives several random streams; each use gets its own (with one stream for everything,
 # the first mini-batch drawn "at random" was exactly the samples with the smallest x).
 DATA_STREAM, SAMPLING_STREAM, SHUFFLE_STREAM = 0, 1, 2
+
+
+def kernel_array(values, dtype=np.float64):
+    """A C-contiguous, writable array: Numba compiles a kernel anew for read-only or strided input
+    (broadcast views and cached arrays are read-only), so every kernel argument passes through here."""
+    return np.require(values, dtype=dtype, requirements=("C", "W"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +51,7 @@ class Surface:
     def _evaluate(self, x, y):
         xs, ys = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
         out = np.empty((xs.size, 6))
-        K.evaluate_many(self.kernel_id, self.coefficients, np.ravel(xs), np.ravel(ys), out)
+        K.evaluate_many(self.kernel_id, self.coefficients, kernel_array(xs.ravel()), kernel_array(ys.ravel()), out)
         return out, xs.shape
 
     def f(self, x, y):
@@ -75,7 +81,8 @@ class Surface:
         idx = np.asarray(indices, dtype=np.int64)
         if idx.size == 0 or idx.min() < 0 or idx.max() >= self.n_samples:
             raise ValueError(f"indices must be a non-empty selection of 0..{self.n_samples - 1}")
-        loss, gw, gb = K.batch_loss_and_gradient(float(w), float(b), *self.samples, idx, 0, idx.size)
+        loss, gw, gb = K.batch_loss_and_gradient(float(w), float(b), *self.samples, kernel_array(idx, np.int64), 0,
+                                                 idx.size)
         return loss, (gw, gb)
 
     def sample_gradients(self, w, b):
@@ -297,4 +304,4 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
         bounds=(w_star - half_w, w_star + half_w, b_star - half_b, b_star + half_b),
         minima=((float(w_star), float(b_star)),),
         start=(float(w_star - 0.8 * half_w), float(b_star + 0.8 * half_b)),
-        kernel_id=K.QUADRATIC, coefficients=coefficients, samples=(xs, ys))
+        kernel_id=K.QUADRATIC, coefficients=coefficients, samples=(kernel_array(xs), kernel_array(ys)))

@@ -355,17 +355,29 @@ def test_bad_arguments_raise_clear_errors(call, message):
     assert message in str(error.value)
 
 
-def test_warm_up_compiles_every_kernel():
+def read_only(values):
+    array = np.array(values, dtype=np.float64)
+    array.flags.writeable = False
+    return array
+
+
+def test_kernels_compile_once_across_surfaces_optimizers_and_inputs():
+    """One compiled signature per kernel, whatever the surface, optimizer or kind of input array
+    (read-only, strided, broadcast, integer): otherwise a page view would wait for a recompile."""
     optimizers.warm_up()
-    for kernel in (kernels.trajectory, kernels.ensemble, kernels.ema):
-        assert len(kernel.signatures) == 1
-
-
-def test_kernels_compile_once_across_surfaces_and_optimizers():
     for surface in surfaces.names():
+        where = surfaces.get(surface)
+        where.f(read_only([0.1, 0.2]), 0.3)  # a broadcast, read-only view
+        where.grad(np.zeros((3, 3))[:, 1], np.arange(3))  # strided and integer
         for name in optimizers.names():
-            optimizers.run(surface, name, steps=3, lr=0.01, noise=0.1)
-            optimizers.run_ensemble(surface, name, starts=np.zeros((2, 2)) + 0.3, steps=3, lr=0.01)
-    optimizers.run(surfaces.regression(n_samples=8), "adam", steps=3, lr=0.1, batch_size=2)
-    assert len(kernels.trajectory.signatures) == 1
-    assert len(kernels.ensemble.signatures) == 1
+            optimizers.run(where, name, steps=3, lr=read_only([0.01] * 3), noise=0.1)
+            optimizers.run_ensemble(where, name, starts=read_only([[0.3, 0.3]]), steps=3, lr=0.01)
+    data = surfaces.regression(n_samples=8)
+    optimizers.run(data, "adam", steps=3, lr=0.1, batch_size=2)
+    data.batch_grad(0.0, 0.0, read_only([0, 1]).astype(np.int32))
+    optimizers.ema(read_only([1.0, 2.0, 3.0]), 0.5)
+    optimizers.ema([1, 2, 3], 0.5)
+    from surfaces import _kernels as surface_kernels
+    for kernel in (kernels.trajectory, kernels.ensemble, kernels.ema, surface_kernels.evaluate_many,
+                   surface_kernels.batch_loss_and_gradient):
+        assert len(kernel.signatures) == 1, (kernel.__name__, kernel.signatures)
