@@ -6,7 +6,6 @@ import numpy as np
 import streamlit as st
 
 import figures
-import optimizers
 from app_pages import common, controls
 from app_pages.common import Run
 from app_pages.i18n import t

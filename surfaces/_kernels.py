@@ -6,7 +6,6 @@ stale helper from another file (numba#1833). `p` is the surface's float64 coeffi
 
 import math
 
-import numpy as np
 from numba import njit
 
 # IEEE semantics (x/0 → ±inf, NaN) instead of Python's ZeroDivisionError: a divergence is a result,

@@ -64,7 +64,7 @@ def chart_pixels(chart):
 
 def map_fraction(pixels):
     """Share of the chart covered by the contour map's blue raster (white/grey/paths are not)."""
-    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    r, b = pixels[..., 0], pixels[..., 2]
     return float(np.mean((b - r > 18) & (b > 150)))
 
 
