@@ -44,17 +44,21 @@ def add_play_controls(layout, shown, labels, style, frame_ms, slider_labels=None
             "fromcurrent": False, "mode": "immediate"}
     pause = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     names = [str(s) for s in shown]
-    layout["margin"]["b"] = 150 if style.projector else 130
+    # Buttons on their own row under the axis title, the slider full width below them, placed in
+    # pixels from the plot's bottom edge: nothing overlaps, however narrow the chart (two maps side
+    # by side) or long the labels (中文).
+    below_axis = int(4.8 * style.font_size)  # tick labels and the axis title
+    layout["margin"]["b"] = below_axis + 7 * style.font_size
     layout["updatemenus"] = [{
-        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": -0.13,
-        "xanchor": "left", "yanchor": "top", "pad": {"r": 10, "t": 10},
+        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 0.0,
+        "xanchor": "left", "yanchor": "top", "pad": {"r": 10, "t": below_axis},
         "font": {"size": style.font_size + 2},
         "buttons": [{"label": labels["play"], "method": "animate", "args": [None, play]},
                     {"label": labels["pause"], "method": "animate", "args": [[None], pause]}],
     }]
     layout["sliders"] = [{
-        "active": len(names) - 1, "x": 0.25, "len": 0.75, "y": -0.1, "yanchor": "top",
-        "pad": {"t": 30}, "font": {"size": style.font_size},
+        "active": len(names) - 1, "x": 0.0, "len": 1.0, "y": 0.0, "yanchor": "top",
+        "pad": {"t": below_axis + int(2.6 * style.font_size)}, "font": {"size": style.font_size},
         "currentvalue": {"prefix": labels["step"] + " ", "xanchor": "right",
                          "font": {"size": style.font_size + 2}},
         "steps": [{"label": text, "method": "animate", "args": [[name], pause]}
