@@ -16,7 +16,7 @@ DECAY_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 ESCAPE_RATES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0)
 NOTES = {  # the notes' settings for each schedule (seed 000), α₀ = 0.1
     "step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05},
-    "inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "cosine": {"total": 30}, "constant": {},
+    "inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "cosine": {}, "constant": {},
 }
 PALETTE = {"constant": "#000000", "step": "#E69F00", "exponential": "#56B4E9", "geometric": "#009E73",
            "inverse_time": "#0072B2", "inverse_sqrt": "#D55E00", "cosine": "#CC79A7"}
@@ -58,10 +58,15 @@ params = schedule_params(schedule, gamma, every, k, epochs)
 # --- the explorer ------------------------------------------------------------------------------------
 st.subheader(t("decay.explorer_title"))
 st.markdown(t("decay.explorer_intro"))
-curves = [figures.Curve(t(f"schedule.{name}"), PALETTE[name],
-                        optimizers.learning_rates(name, lr0, epochs, **{**settings, **({"total": epochs} if name == "cosine" else {})}),
-                        dash="dot")
-          for name, settings in NOTES.items() if name != schedule]
+
+def notes_rates(name):
+    """A schedule with the notes' settings over the epochs shown (cosine anneals over all of them)."""
+    settings = {"total": epochs} if name == "cosine" else NOTES[name]
+    return optimizers.learning_rates(name, lr0, epochs, **settings)
+
+
+curves = [figures.Curve(t(f"schedule.{name}"), PALETTE[name], notes_rates(name), dash="dot")
+          for name in NOTES if name != schedule]
 yours = optimizers.learning_rates(schedule, lr0, epochs, warmup=warmup, **params)
 curves.append(figures.Curve(f"{t(f'schedule.{schedule}')} ★", PALETTE[schedule], yours))
 figure = figures.curve_figure(curves, style=style, x_title=t("decay.epoch"), y_title=t("common.learning_rate"),
@@ -90,7 +95,8 @@ names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
 colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
 left, right = st.columns(2)
 with left:
-    clouds = [(name, colour, paths[:, -1]) for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
+    clouds = [(name, colour, paths[:, -1])
+              for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
     common.chart(figures.cloud_figure(bowl, clouds, style=style, labels=common.map_labels(),
                                       backdrop=common.backdrop("bowl")), "dc_cloud")
 with right:

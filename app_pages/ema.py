@@ -59,7 +59,8 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch",
     column_config={name: st.column_config.NumberColumn(format="%.4g")
                    for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))})
-steps = [rf"v_{k} = {beta:g}\cdot {averages[k - 2] if k > 1 else 0:.4g} + {1 - beta:.4g}\cdot {WEEK[k - 1]:g} = {averages[k - 1]:.4g}"
+previous = np.concatenate([[0.0], averages[:2]])  # v₀ = 0
+steps = [rf"v_{k} = {beta:g}\cdot {previous[k - 1]:.4g} + {1 - beta:.4g}\cdot {WEEK[k - 1]:g} = {averages[k - 1]:.4g}"
          for k in (1, 2, 3)]
 st.latex(r",\quad ".join(steps[:2]))
 st.latex(steps[2] + rf",\qquad \hat v_3 = \frac{{{averages[2]:.4g}}}{{1 - {beta:g}^3}} = {corrected[2]:.4g}")

@@ -13,8 +13,8 @@ import numpy as np
 import surfaces
 from . import _kernels as K
 
-__all__ = ["Trajectory", "RULES", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within", "learning_rates",
-           "schedule_names", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
+__all__ = ["Trajectory", "RULES", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
+           "learning_rates", "schedule_names", "SCHEDULE_FORMULAS", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
 
 MAX_STEPS = 100_000
 MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
