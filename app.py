@@ -9,7 +9,7 @@ from app_pages import common, controls
 from app_pages.i18n import t
 
 PAGES = Path(__file__).parent / "app_pages"
-LESSONS = ("ema", "minibatch", "momentum", "adaptive", "adam", "decay")
+LESSONS = ("ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle", "sharp_flat")
 
 st.set_page_config(page_title="Descent Lab", page_icon="📉", layout="wide",
                    initial_sidebar_state="collapsed" if common.projector_requested() else "expanded")

@@ -15,6 +15,8 @@ DEMOS = [
     ("adaptive", "📐", {"rms_angle": "0"}),
     ("adam", "🧭", {"adam_correct": "false"}),
     ("decay", "📉", {"dc_schedule": "step"}),
+    ("saddle", "🐎", {"sd_eps": "1e-08"}),
+    ("sharp_flat", "🎯", {"sf_batch": "4"}),
 ]
 
 st.title(t("home.title"))

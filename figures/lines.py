@@ -18,6 +18,16 @@ class Curve:
     values: np.ndarray
     dash: str = "solid"
     x: np.ndarray = None
+    mode: str = None  # "lines", "markers", …; None: the figure's mode
+
+
+def shaded_spans(mask, color="rgba(213,94,0,0.14)"):
+    """Background bands (layout shapes) over every run of consecutive steps where `mask` holds."""
+    mask = np.asarray(mask, dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [{"type": "rect", "xref": "x", "yref": "paper", "x0": float(start) - 0.5, "x1": float(stop) - 0.5,
+             "y0": 0, "y1": 1, "fillcolor": color, "line": {"width": 0}, "layer": "below"}
+            for start, stop in zip(edges[::2], edges[1::2])]
 
 
 def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, log_x=False, mode="lines",
@@ -29,7 +39,7 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
         x = np.arange(len(values)) if curve.x is None else np.asarray(curve.x)
         if log_y:
             values = np.where(values > 0, values, np.nan)
-        data.append({"type": "scatter", "x": x, "y": values, "mode": mode, "name": curve.label,
+        data.append({"type": "scatter", "x": x, "y": values, "mode": curve.mode or mode, "name": curve.label,
                      "line": {"color": curve.color, "width": style.line_width * 0.8, "dash": curve.dash},
                      "marker": {"color": curve.color, "size": style.marker_size * 0.6},
                      "hovertemplate": curve.label + ": %{y:.5g}<extra>%{x}</extra>"})

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .animation import add_play_controls, frame_steps, thinned_prefix
+from .animation import WIRE_BYTES_PER_POINT, add_play_controls, frame_steps, thinned_prefix
 from .contour import backdrop as make_backdrop
 from .style import Prepared, axis, base_layout, packed
 
@@ -44,6 +44,15 @@ def _map_traces(surface, style, labels, backdrop):
                                   "line": {"color": "#111", "width": 1.5}},
                        "hovertemplate": labels["minimum"] + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
     return traces
+
+
+def _click_grid(surface, n):
+    """An invisible n × n grid of points over the map: plotly reports clicks on data points only,
+    so this makes a click anywhere on the map select a point."""
+    xmin, xmax, ymin, ymax = surface.bounds
+    gx, gy = np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n))
+    return {"type": "scatter", "x": packed(gx.ravel()), "y": packed(gy.ravel()), "mode": "markers",
+            "marker": {"size": 12, "opacity": 0}, "hoverinfo": "none", "showlegend": False, "name": "click"}
 
 
 def _map_layout(surface, style, labels, title, backdrop):
@@ -110,11 +119,7 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
         frames.append({"name": str(step), "data": data, "traces": moving})
 
     if click_grid:
-        xmin, xmax, ymin, ymax = surface.bounds
-        gx, gy = np.meshgrid(np.linspace(xmin, xmax, click_grid), np.linspace(ymin, ymax, click_grid))
-        traces.append({"type": "scatter", "x": packed(gx.ravel()), "y": packed(gy.ravel()), "mode": "markers",
-                       "marker": {"size": 12, "opacity": 0}, "hoverinfo": "none", "showlegend": False,
-                       "name": "click"})
+        traces.append(_click_grid(surface, click_grid))
     layout = _map_layout(surface, style, labels, title, backdrop)
     slider_labels = None if progress_total is None else [f"{progress_total * s / max(steps, 1):.1f}" for s in shown]
     add_play_controls(layout, shown, labels, style, frame_ms, slider_labels)
@@ -170,3 +175,65 @@ def inspector_figure(surface, trajectory, step, *, color, label, style, labels=N
                                                        "line": {"color": "white", "width": 2}}})
     layout["annotations"] = arrows
     return Prepared({"data": traces, "layout": layout})
+
+
+ENSEMBLE_FRAME_BYTES = 300_000  # frame data of an animated ensemble: the chart stays well under 1 MB
+
+
+def snapshot_steps(steps, members, max_frames=60):
+    """The steps an animated ensemble of `members` points shows, as many as its byte budget allows."""
+    count = int(max(2, min(max_frames, steps + 1, ENSEMBLE_FRAME_BYTES // (members * WIRE_BYTES_PER_POINT))))
+    return np.unique(np.round(np.linspace(0, steps, count)).astype(int))
+
+
+def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, backdrop=None, frame_ms=80):
+    """Ensembles of runs moving over the contour map under Play: clouds is a list of
+    (label, colour, positions (members, len(shown), 2)) taken at the steps `shown`
+    (see snapshot_steps); the still view shows where they ended."""
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    backdrop = backdrop or make_backdrop(surface)
+    traces = _map_traces(surface, style, labels, backdrop)
+    moving = []
+    for label, colour, positions in clouds:
+        moving.append(len(traces))
+        traces.append({"type": "scatter", "x": packed(positions[:, -1, 0]), "y": packed(positions[:, -1, 1]),
+                       "mode": "markers", "name": label, "opacity": 0.65, "hoverinfo": "skip",
+                       "marker": {"color": colour, "size": style.marker_size * 0.55}})
+    frames = [{"name": str(step), "traces": moving,
+               "data": [{"x": packed(positions[:, k, 0]), "y": packed(positions[:, k, 1])}
+                        for _, _, positions in clouds]} for k, step in enumerate(shown)]
+    layout = _map_layout(surface, style, labels, title, backdrop)
+    add_play_controls(layout, shown, labels, style, frame_ms)
+    return Prepared({"data": traces, "layout": layout, "frames": frames})
+
+
+def curvature_figure(surface, point, directions, *, style, labels=None, title=None, backdrop=None,
+                     path=None, click_grid=0):
+    """The Hessian's eigenvectors drawn as axes through `point` on the contour map.
+
+    directions: (label, colour, unit vector) per eigenvector; path: an optional PathLine drawn
+    faintly underneath; click_grid: as in trajectory_figure (click a point to inspect it).
+    """
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    backdrop = backdrop or make_backdrop(surface)
+    traces = _map_traces(surface, style, labels, backdrop)
+    if path is not None:
+        traces.append({"type": "scatter", "x": packed(path.points[:, 0]), "y": packed(path.points[:, 1]),
+                       "mode": "lines", "name": path.label, "opacity": 0.45, "hoverinfo": "skip",
+                       "line": {"color": path.color, "width": style.line_width * 0.6, "dash": path.dash}})
+    xmin, xmax, ymin, ymax = surface.bounds
+    reach = 0.2 * min(xmax - xmin, ymax - ymin)
+    centre = np.asarray(point, dtype=np.float64)
+    for label, colour, vector in directions:
+        ends = np.stack([centre - reach * np.asarray(vector), centre + reach * np.asarray(vector)])
+        traces.append({"type": "scatter", "x": ends[:, 0].tolist(), "y": ends[:, 1].tolist(),
+                       "mode": "lines+markers", "name": label, "hoverinfo": "skip",
+                       "line": {"color": colour, "width": style.line_width * 1.2},
+                       "marker": {"symbol": "diamond", "size": style.marker_size * 0.8, "color": colour}})
+    traces.append({"type": "scatter", "x": [float(centre[0])], "y": [float(centre[1])], "mode": "markers",
+                   "name": "θ", "showlegend": False,
+                   "marker": {"size": style.marker_size + 2, "color": "#111", "line": {"color": "white", "width": 2}},
+                   "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra></extra>"})
+    if click_grid:
+        traces.append(_click_grid(surface, click_grid))
+    return Prepared({"data": traces, "layout": _map_layout(surface, style, labels, title, backdrop)})

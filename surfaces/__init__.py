@@ -16,7 +16,8 @@ _numba_cache.configure()
 
 from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
 
-__all__ = ["Surface", "names", "get", "regression", "kernel_array", "PARAMETERS", "SORT_KEYS"]
+__all__ = ["Surface", "Curvature", "names", "get", "regression", "kernel_array", "curvature", "box_sharpness",
+           "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
 # One seed drives several random streams; each use gets its own (with one stream for everything,
@@ -305,3 +306,57 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
         minima=((float(w_star), float(b_star)),),
         start=(float(w_star - 0.8 * half_w), float(b_star + 0.8 * half_b)),
         kernel_id=K.QUADRATIC, coefficients=coefficients, samples=(kernel_array(xs), kernel_array(ys)))
+
+
+# ----------------------------------------------------------------------------- curvature
+
+@dataclass(frozen=True)
+class Curvature:
+    """The Hessian at a point: eigenvalues (ascending), unit eigenvectors (columns, same order) and
+    the saddle index, the number of negative eigenvalues (0: curves up every way, 1: a saddle)."""
+
+    hessian: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    index: int
+
+
+def curvature(surface, x, y):
+    """The analytic Hessian of `surface` at (x, y) and its eigen-decomposition (numpy.linalg.eigh)."""
+    hessian = surface.hessian(x, y)
+    values, vectors = np.linalg.eigh(hessian)
+    return Curvature(hessian, values, vectors, int(np.sum(values < 0)))
+
+
+def box_sharpness(surface, point, eps, floor=0.0, n=201):
+    """Keskar et al. (2017, eq. 4) ε-sharpness of a minimiser x, in percent:
+
+        100 · (max_{z ∈ C_ε} f(x + z) − f(x)) / (1 + f(x)),  C_ε = {|z_i| ≤ ε (|x_i| + 1)},
+
+    with the loss measured above `floor` (Keskar's losses are ≥ 0; ours may be shifted). The
+    maximum is taken over an n × n grid of the box, edges and corners included.
+    """
+    eps = _check("eps", eps, 0.0, 1.0, "box_sharpness")
+    x, y = (float(v) for v in point)
+    hx, hy = eps * (abs(x) + 1.0), eps * (abs(y) + 1.0)
+    gx, gy = np.meshgrid(np.linspace(x - hx, x + hx, n), np.linspace(y - hy, y + hy, n))
+    centre = float(surface.f(x, y)) - floor
+    highest = float(np.max(surface.f(gx, gy))) - floor
+    return 100.0 * (highest - centre) / (1.0 + centre)
+
+
+def minimum_fraction(dimension, samples=100_000, seed=0):
+    """The share of random critical points that are minima: Hessians drawn from the Gaussian
+    orthogonal ensemble, H = (A + Aᵀ)/2 with A_ij ~ N(0, 1), counted positive definite.
+
+    Returns (fraction, count). A coin flip per eigenvalue would give 2⁻ⁿ; eigenvalues repel each
+    other, so all n positive is far rarer (≈ e^(−n² ln 3 / 4) for large n, Dean & Majumdar 2006).
+    """
+    n = int(_check("dimension", dimension, 1, 12, "minimum_fraction"))
+    samples = int(_check("samples", samples, 1, 1_000_000, "minimum_fraction"))
+    rng = np.random.default_rng([int(seed), n])
+    count = 0
+    for start in range(0, samples, 20_000):  # in blocks: at most 20 000 matrices in memory at once
+        a = rng.standard_normal((min(20_000, samples - start), n, n))
+        count += int(np.sum(np.linalg.eigvalsh(0.5 * (a + a.transpose(0, 2, 1)))[:, 0] > 0))
+    return count / samples, count

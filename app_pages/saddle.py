@@ -1,0 +1,260 @@
+"""Lesson 7: saddle points — GD's escape time against ln(1/ε), the plateau symptom, the Hessian's
+eigenvalues at any point, and how rare minima are among random critical points in n dimensions."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+import surfaces
+from app_pages import common, controls
+from app_pages.common import Run
+from app_pages.i18n import t
+
+P = "sd_"
+SURFACES = ("saddle", "monkey_saddle", "plateau")
+START_X = {"saddle": 1.8, "monkey_saddle": 1.2, "plateau": 3.0}  # the start is (START_X, ε)
+EPSILONS = tuple(10.0 ** -k for k in range(8, 0, -1))  # 1e-8 … 1e-1
+RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+THRESHOLDS = (1e-4, 1e-3, 1e-2, 1e-1)
+ESCAPE_DISTANCE = 1.0  # escaped: this far from the stable set (the plateau: loss below ½)
+ESCAPE_STEPS = 3000
+SWEEP = np.logspace(-8, -1, 29)  # the ε of the measured escape times: four per decade
+DIMENSIONS = tuple(range(1, 7))
+SAMPLES = 100_000
+CLICK_GRID = 41
+POSITIVE, NEGATIVE, FLAT = "#0072B2", "#D55E00", "#777777"
+
+
+def escaped(name, points):
+    """Per point (…, 2): has the run left the critical point's neighbourhood? NaN (left every
+    finite range) counts as escaped."""
+    x, y = points[..., 0], points[..., 1]
+    if name == "saddle":  # stable set: the θ₁ axis
+        distance = np.abs(y)
+    elif name == "monkey_saddle":  # stable set: the ray θ₁ ≥ 0 (a ridge running down into the origin)
+        distance = np.where(x >= 0, np.abs(y), np.hypot(x, y))
+    else:  # the plateau: the loss has fallen halfway
+        return ~(common.surface(name).f(x, y) > 0.5)
+    return ~(distance < ESCAPE_DISTANCE)
+
+
+def escape_step(name, points):
+    """The first step at which each run (rows of an ensemble, or one path) has escaped; NaN: never."""
+    hit = escaped(name, points)
+    first = np.argmax(hit, axis=-1).astype(float)
+    return np.where(hit.any(axis=-1), first, np.nan)
+
+
+def race_runs(start, lr, noise, momentum, steps):
+    runs = [Run("gd", lr, steps, start=start, label=t("saddle.gd"))]
+    if noise > 0:
+        runs.append(Run("gd", lr, steps, start=start, noise=noise, label=t("saddle.gd_noise", sigma=f"{noise:g}")))
+    runs += [Run("sgd_momentum", lr, steps, start=start, hyper=(("momentum", momentum),),
+                 label=t("saddle.heavy", mu=f"{momentum:g}")),
+             Run("adam", lr, steps, start=start, label=t("saddle.adam"))]
+    return tuple(runs)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def escape_times(name, settings):
+    """Steps to escape from (START_X, ε) for every ε of SWEEP, one ensemble per (optimizer, α, σ,
+    hyper-parameters) in `settings`; member i has its own noise stream."""
+    starts = np.stack([np.full(len(SWEEP), START_X[name]), SWEEP], axis=1)
+    where = common.surface(name)
+    return [escape_step(name, optimizers.run_ensemble(where, optimizer, starts=starts, steps=ESCAPE_STEPS, lr=lr,
+                                                      noise=noise, **dict(hyper)))
+            for optimizer, lr, noise, hyper in settings]
+
+
+@st.cache_data(show_spinner=False)
+def minimum_fractions():
+    return [surfaces.minimum_fraction(n, SAMPLES) for n in DIMENSIONS]
+
+
+def heavy_ball_growth(lr, momentum):
+    """The heavy ball's growth factor along −y² : the larger root of λ² − (1 + μ + 2α)λ + μ = 0."""
+    b = 1.0 + momentum + 2.0 * lr
+    return (b + math.sqrt(b * b - 4.0 * momentum)) / 2.0
+
+
+def slope(times):
+    """Least-squares slope of escape steps against ln(1/ε), over the ε that escaped."""
+    x = np.log(1.0 / SWEEP)
+    ok = np.isfinite(times)
+    return float(np.polyfit(x[ok], times[ok], 1)[0]) if ok.sum() >= 3 else math.nan
+
+
+def steps_text(step, limit):
+    return t("saddle.never", steps=limit) if step is None or not np.isfinite(step) else f"{int(step)}"
+
+
+def inspect_here(x, y):
+    """A click on the curvature map: inspect that point (the point controls take it, and so the URL)."""
+    st.session_state[P + "custom"] = True
+    st.session_state[P + "px"], st.session_state[P + "py"] = x, y
+
+
+common.header("saddle")
+with st.sidebar:
+    name = controls.select(P + "surface", t("saddle.surface"), SURFACES, "saddle",
+                           format_func=lambda s: t(f"surface.{s}"))
+    eps = controls.select_slider(P + "eps", t("saddle.eps"), EPSILONS, 1e-6, format_func=lambda v: f"{v:g}",
+                                 help=t("saddle.eps_help"))
+    lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    noise = controls.slider(P + "noise", t("saddle.noise"), 0.0, 0.1, 0.01, 0.005, fmt="%.3f",
+                            help=t("common.noise_help"))
+    momentum = controls.slider(P + "momentum", t("hyper.momentum"), 0.0, 0.99, 0.9, 0.01)
+    steps = controls.slider(P + "steps", t("common.steps"), 20, 400, 120, 10)
+    threshold = controls.select_slider(P + "threshold", t("saddle.threshold"), THRESHOLDS, 1e-2,
+                                       format_func=lambda v: f"{v:g}")
+
+where = common.surface(name)
+start = (START_X[name], eps)
+runs = race_runs(start, lr, noise, momentum, steps)
+paths = common.simulate(name, (), runs)
+lines = common.path_lines(runs, paths)
+style = common.style()
+
+# --- the race off the saddle ------------------------------------------------------------------------
+st.subheader(t("saddle.race_title", surface=t(f"surface.{name}")))
+common.chart(common.race_figure(name, (), runs, style, common.labels_key(), common.frame_ms()), "sd_race")
+left_at = [escape_step(name, path.points) for path in paths]
+st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
+                           t("saddle.escaped_at"): [steps_text(s, steps) for s in left_at],
+                           t("saddle.left_at"): ["—" if p.diverged_at is None else str(p.diverged_at)
+                                                 for p in paths]}), hide_index=True, width="stretch")
+if any(path.diverged_at is not None for path in paths):
+    st.caption(t("saddle.unbounded"))
+
+# --- the symptom: the loss stalls while the gradient vanishes --------------------------------------------
+st.subheader(t("saddle.symptom_title"))
+norms = [np.hypot(*where.grad(path.points[:, 0], path.points[:, 1])) for path in paths]
+lowest = min((where.f(*m) for m in where.minima), default=None)
+stalled = norms[0] < threshold
+if lowest is not None:  # a gradient near zero at the minimum itself is no stall
+    stalled &= ~(paths[0].loss - lowest < 1e-3)
+shapes = figures.shaded_spans(stalled)
+plateau_steps = int(stalled.sum())
+st.markdown(t("saddle.symptom_intro", threshold=f"{threshold:g}", count=plateau_steps))
+left, right = st.columns(2)
+with left:
+    curves = [figures.Curve(line.label, line.color, norm, line.dash) for line, norm in zip(lines, norms)]
+    common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"), y_title=t("saddle.grad_norm"),
+                                      log_y=True, shapes=shapes), "sd_gradnorm")
+with right:
+    curves = [figures.Curve(line.label, line.color, path.loss, line.dash) for line, path in zip(lines, paths)]
+    common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"), y_title=t("common.loss"),
+                                      shapes=shapes), "sd_loss")
+
+# --- escape time against ln(1/ε) ---------------------------------------------------------------------------
+st.subheader(t("saddle.escape_title"))
+times = escape_times(name, tuple((run.optimizer, run.lr, run.noise, run.hyper) for run in runs))
+log_inverse = np.log(1.0 / SWEEP)
+growth = {"gd": 1.0 + 2.0 * lr, "sgd_momentum": heavy_ball_growth(lr, momentum)}
+curves = [figures.Curve(line.label, line.color, steps_, x=log_inverse, mode="markers")
+          for line, steps_ in zip(lines, times)]
+if name == "saddle":
+    st.markdown(t("saddle.escape_intro", d=f"{ESCAPE_DISTANCE:g}", growth=f"{growth['gd']:.4g}"))
+    curves.append(figures.Curve(t("saddle.closed_gd"), lines[0].color, np.log(ESCAPE_DISTANCE / SWEEP) /
+                                math.log(growth["gd"]), dash="dot", x=log_inverse, mode="lines"))
+    heavy = next(line for run, line in zip(runs, lines) if run.optimizer == "sgd_momentum")
+    curves.append(figures.Curve(t("saddle.closed_heavy"), heavy.color, np.log(ESCAPE_DISTANCE / SWEEP) /
+                                math.log(growth["sgd_momentum"]), dash="dot", x=log_inverse, mode="lines"))
+else:
+    st.markdown(t(f"saddle.escape_intro_{name}", d=f"{ESCAPE_DISTANCE:g}"))
+here = [{"type": "line", "xref": "x", "yref": "paper", "x0": math.log(1 / eps), "x1": math.log(1 / eps),
+         "y0": 0, "y1": 1, "line": {"color": "#888", "width": 2, "dash": "dash"}}]
+common.chart(figures.curve_figure(curves, style=style, x_title=t("saddle.log_inverse_eps"),
+                                  y_title=t("saddle.escape_steps"), shapes=here), "sd_escape")
+slopes = [slope(steps_) for steps_ in times]
+closed = [1.0 / math.log(growth[run.optimizer]) if name == "saddle" and run.optimizer in growth and not run.noise
+          else math.nan for run in runs]
+index_at = int(np.argmin(np.abs(SWEEP - eps)))
+st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
+                           t("saddle.escape_at_eps", eps=f"{eps:g}"): [steps_text(s[index_at], ESCAPE_STEPS)
+                                                                       for s in times],
+                           t("saddle.slope_measured"): slopes, t("saddle.slope_closed"): closed}),
+             hide_index=True, width="stretch")
+
+# --- the curvature inspector -----------------------------------------------------------------------------
+st.subheader(t("saddle.inspector_title"))
+left, right = st.columns([3, 2])
+with right:
+    custom = controls.toggle(P + "custom", t("saddle.custom"), False)
+    xmin, xmax, ymin, ymax = (float(v) for v in where.bounds)
+    if custom:
+        point = (controls.number(P + "px", t("saddle.point_x"), xmin, xmax, 0.0, 0.05),
+                 controls.number(P + "py", t("saddle.point_y"), ymin, ymax, 0.0, 0.05))
+    else:
+        step = controls.slider(P + "inspect", t("saddle.inspect_step"), 0, steps, min(30, steps), 1)
+        finite = paths[0].points[:step + 1][np.isfinite(paths[0].points[:step + 1]).all(axis=1)]
+        point = tuple(float(v) for v in finite[-1])
+    shape = surfaces.curvature(where, *point)
+    gradient = where.grad(*point)
+    flat = 1e-9 * max(1.0, float(np.abs(shape.eigenvalues).max()))
+    kinds = ["flat" if abs(v) <= flat else ("up" if v > 0 else "down") for v in shape.eigenvalues]
+    st.dataframe(pd.DataFrame({t("saddle.eigenvalue"): shape.eigenvalues,
+                               t("saddle.direction"): [f"({v[0]:+.3f}, {v[1]:+.3f})" for v in shape.eigenvectors.T],
+                               t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]}),
+                 hide_index=True, width="stretch")
+    degenerate = "flat" in kinds
+    st.markdown(t("saddle.at_point", x=f"{point[0]:.4g}", y=f"{point[1]:.4g}",
+                  g=f"{math.hypot(*gradient):.3g}", index=shape.index))
+    st.info(t("saddle.index_degenerate" if degenerate else f"saddle.index_{shape.index}"), icon="🧭")
+with left:
+    colours = {"up": POSITIVE, "down": NEGATIVE, "flat": FLAT}
+    directions = [(f"λ{'₁₂'[k]} = {shape.eigenvalues[k]:.4g}", colours[kinds[k]], shape.eigenvectors[:, k])
+                  for k in range(2)]
+    common.chart(figures.curvature_figure(where, point, directions, style=style, labels=common.map_labels(),
+                                          backdrop=common.backdrop(name), path=lines[0], click_grid=CLICK_GRID),
+                 "sd_curvature", on_click=inspect_here)
+    st.caption(t("saddle.click_hint"))
+
+# --- in n dimensions --------------------------------------------------------------------------------------
+st.subheader(t("saddle.dimensions_title"))
+st.markdown(t("saddle.dimensions_intro", samples=f"{SAMPLES:,}"))
+census = minimum_fractions()
+dims = np.array(DIMENSIONS, dtype=float)
+fractions = np.array([fraction for fraction, _ in census])
+found = fractions > 0
+curves = [figures.Curve(t("saddle.sampled"), "#0072B2", np.where(found, fractions, np.nan), x=dims,
+                        mode="lines+markers"),
+          figures.Curve(t("saddle.coin"), "#777777", 0.5 ** dims, dash="dot", x=dims, mode="lines")]
+if not found.all():
+    curves.append(figures.Curve(t("saddle.none_found", bound=f"{3 / SAMPLES:.0e}"), "#0072B2",
+                                np.where(found, np.nan, 3.0 / SAMPLES), x=dims, mode="markers"))
+left, right = st.columns([3, 2])
+with left:
+    common.chart(figures.curve_figure(curves, style=style, x_title=t("saddle.dimension"),
+                                      y_title=t("saddle.fraction_minima"), log_y=True), "sd_dimensions")
+with right:
+    st.dataframe(pd.DataFrame({"n": DIMENSIONS, t("saddle.minima_found"): [count for _, count in census],
+                               t("saddle.fraction_minima"): [f"{f:.2g}" if f else f"< {3 / SAMPLES:.0e}"
+                                                             for f in fractions],
+                               "2⁻ⁿ": [f"{0.5 ** n:.3g}" for n in DIMENSIONS]}), hide_index=True, width="stretch")
+
+with st.expander(t("common.update_rule"), expanded=True):
+    st.latex(rf"y_{{t+1}} = y_t - \alpha\,(-2y_t) = (1 + 2\alpha)\,y_t = {growth['gd']:.4g}\,y_t"
+             rf"\quad\Rightarrow\quad t_{{\text{{escape}}}} \approx \frac{{\ln(d/\varepsilon)}}{{\ln(1+2\alpha)}}"
+             rf" = {math.log(ESCAPE_DISTANCE / eps) / math.log(growth['gd']):.1f}")
+    st.latex(rf"y_{{t+1}} = (1 + \mu + 2\alpha)\,y_t - \mu\,y_{{t-1}}\quad\Rightarrow\quad"
+             rf"\lambda^2 - {1 + momentum + 2 * lr:.4g}\,\lambda + {momentum:g} = 0,\ "
+             rf"\lambda = {growth['sgd_momentum']:.4g}")
+    for run in runs:
+        if not run.noise:
+            st.markdown(f"**{run.label}**")
+            st.latex(optimizers.rule(run.optimizer, dict(run.hyper), run.lr))
+
+low, high = int(np.argmin(np.abs(SWEEP - 1e-2))), int(np.argmin(np.abs(SWEEP - 1e-8)))
+common.what_to_notice("saddle", gd_high=steps_text(times[0][low], ESCAPE_STEPS),
+                      gd_low=steps_text(times[0][high], ESCAPE_STEPS),
+                      per_decade=f"{slopes[0] * math.log(10):.1f}",
+                      closed=f"{math.log(10) / math.log(growth['gd']):.1f}",
+                      noisy=steps_text(times[1][index_at], ESCAPE_STEPS) if noise > 0 else "—",
+                      sigma=f"{noise:g}", eps=f"{eps:g}", adam=steps_text(times[-1][index_at], ESCAPE_STEPS),
+                      heavy=steps_text(times[-2][index_at], ESCAPE_STEPS),
+                      minima5=f"{fractions[4]:.2g}")

@@ -1,0 +1,185 @@
+"""Lesson 8: sharp versus flat minima — where hundreds of noisy runs end against batch size and α,
+how sharp each minimum is, and the gap a shifted test loss opens at the sharp one."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+import surfaces
+from app_pages import common, controls
+from app_pages.i18n import t
+
+P = "sf_"
+BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+RATES = (0.02, 0.05, 0.08, 0.1, 0.12, 0.15)
+RATE_SWEEP = (0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14)
+BOX_EPSILONS = (1e-3, 5e-3, 1e-2, 5e-2, 1e-1)
+MEMBERS = 300
+START_RADIUS = 0.3  # every run starts in a disc this wide around the sharp minimum
+SETTLE_STEPS = 150
+SHIFT_ANGLE = math.radians(45.0)
+SMALL_COLOUR, LARGE_COLOUR = "#009E73", "#D55E00"
+TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#CC79A7"
+
+
+def starts(centre):
+    """MEMBERS seeded start points spread evenly over the start disc."""
+    rng = np.random.default_rng(2017)
+    angle = rng.uniform(0.0, 2.0 * math.pi, MEMBERS)
+    radius = START_RADIUS * np.sqrt(rng.uniform(0.0, 1.0, MEMBERS))
+    return np.stack([centre[0] + radius * np.cos(angle), centre[1] + radius * np.sin(angle)], axis=1)
+
+
+def noise_for(sigma1, batch):
+    """The mini-batch noise model: the mean of B per-sample noises has σ₁/√B (lesson 2's 1/B law)."""
+    return sigma1 / math.sqrt(batch)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def ensemble(widths, batch, lr, sigma1, steps, shown):
+    """MEMBERS noisy GD runs from the start disc: (fraction ending in the flat basin, mean distance
+    travelled, every member's position at the steps `shown` as float32).
+
+    A run ends in the basin whose valley its last point lies in: plain gradient descent from there,
+    at α = 1/λ_max of the sharp minimum (stable in either basin), settles in it. The surface has two
+    minima, so whatever does not settle in the sharp one drains into the flat one.
+    """
+    where = common.surface("sharp_flat", widths)
+    sharp = where.minima[0]
+    origins = starts(sharp)
+    paths = optimizers.run_ensemble(where, "gd", starts=origins, steps=steps, lr=lr,
+                                    noise=noise_for(sigma1, batch), seed=1)
+    ends = paths[:, -1]
+    finite = np.isfinite(ends).all(axis=1)
+    settle_lr = 1.0 / surfaces.curvature(where, *sharp).eigenvalues[-1]
+    settled = optimizers.run_ensemble(where, "gd", starts=np.where(finite[:, None], ends, 0.0),
+                                      steps=SETTLE_STEPS, lr=settle_lr)[:, -1]
+    in_sharp = np.hypot(*(settled - sharp).T) < dict(widths)["sharp_width"]
+    flat_share = float(np.mean(finite & ~in_sharp))
+    travelled = float(np.nanmean(np.hypot(*(ends - origins).T)))
+    snapshots = paths[:, list(shown)].astype(np.float32)
+    return flat_share, travelled, snapshots
+
+
+def test_loss(where, points, shift):
+    """The shifted "test" loss f(θ − δ): the same landscape moved by δ, as test data moves it."""
+    points = np.asarray(points, dtype=np.float64)
+    offset = shift * np.array([math.cos(SHIFT_ANGLE), math.sin(SHIFT_ANGLE)])
+    return where.f(points[..., 0] - offset[0], points[..., 1] - offset[1])
+
+
+common.header("sharp_flat")
+with st.sidebar:
+    sharp_width = controls.slider(P + "sharp", t("surface.sharp_width"), 0.1, 0.5, 0.25, 0.05)
+    flat_width = controls.slider(P + "flat", t("surface.flat_width"), 0.5, 2.0, 1.0, 0.1)
+    batch = controls.select_slider(P + "batch", t("sharp_flat.batch"), BATCHES, 8)
+    lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    sigma1 = controls.slider(P + "sigma", t("sharp_flat.sigma1"), 1.0, 12.0, 6.0, 0.5,
+                             help=t("sharp_flat.sigma1_help"))
+    steps = controls.slider(P + "steps", t("common.steps"), 50, 600, 300, 50)
+    shift = controls.slider(P + "shift", t("sharp_flat.shift"), 0.0, 0.5, 0.2, 0.05)
+    box = controls.select_slider(P + "box", t("sharp_flat.box"), BOX_EPSILONS, 5e-2, format_func=lambda v: f"{v:g}")
+
+widths = (("flat_width", flat_width), ("sharp_width", sharp_width))
+where = common.surface("sharp_flat", widths)
+style = common.style()
+large = BATCHES[-1]
+shown = tuple(int(step) for step in figures.snapshot_steps(steps, 2 * MEMBERS))
+
+# --- where the runs end -------------------------------------------------------------------------------
+st.subheader(t("sharp_flat.cloud_title"))
+st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
+by_batch = {b: ensemble(widths, b, lr, sigma1, steps, shown) for b in BATCHES}
+yours, big = by_batch[batch], by_batch[large]
+clouds = [(t("sharp_flat.cloud_batch", batch=batch, flat=f"{yours[0]:.0%}"), SMALL_COLOUR, yours[2]),
+          (t("sharp_flat.cloud_batch", batch=large, flat=f"{big[0]:.0%}"), LARGE_COLOUR, big[2])]
+if batch == large:
+    clouds = clouds[1:]
+common.chart(figures.ensemble_figure(where, clouds, shown, style=style, labels=common.map_labels(),
+                                     backdrop=common.backdrop("sharp_flat", widths), frame_ms=4 * common.frame_ms()),
+             "sf_cloud")
+shown_fraction = np.mean(np.all(np.abs(yours[2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
+if shown_fraction < 0.95:
+    st.caption(t("sharp_flat.off_map", share=f"{1 - shown_fraction:.0%}"))
+
+# --- the two minima: sharpness, and the test loss that turns it into a gap -------------------------------
+st.subheader(t("sharp_flat.minima_title"))
+floor = min(float(where.f(*m)) for m in where.minima)
+rows = []
+for key, minimum in zip(("sharp", "flat"), where.minima):
+    train, test = float(where.f(*minimum)), float(test_loss(where, minimum, shift))
+    rows.append({t("sharp_flat.minimum"): t(f"sharp_flat.{key}"),
+                 "θ*": f"({minimum[0]:.3f}, {minimum[1]:.3f})",
+                 t("sharp_flat.lambda_max"): surfaces.curvature(where, *minimum).eigenvalues[-1],
+                 t("sharp_flat.box_sharpness", eps=f"{box:g}"): surfaces.box_sharpness(where, minimum, box, floor),
+                 t("sharp_flat.train_loss"): train, t("sharp_flat.test_loss"): test,
+                 t("sharp_flat.gap"): test - train})
+minima = pd.DataFrame(rows)
+left, right = st.columns([3, 2])
+with right:
+    st.dataframe(minima, hide_index=True, width="stretch")
+    st.markdown(t("sharp_flat.sharpness_defs", floor=f"{floor:.4f}"))
+    st.latex(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^*_i|+1)} "
+             r"L(\theta^* + z) - L(\theta^*)}{1 + L(\theta^*)},\qquad L = f - f_{\min}")
+with left:
+    sharp, flat = (np.asarray(m) for m in where.minima)
+    s = np.linspace(-0.35, 1.35, 341)
+    line = sharp[None, :] + s[:, None] * (flat - sharp)[None, :]
+    curves = [figures.Curve(t("sharp_flat.train"), TRAIN_COLOUR, where.f(line[:, 0], line[:, 1]), x=s),
+              figures.Curve(t("sharp_flat.test", shift=f"{shift:g}"), TEST_COLOUR, test_loss(where, line, shift),
+                            dash="dash", x=s)]
+    common.chart(figures.curve_figure(curves, style=style, x_title=t("sharp_flat.along"),
+                                      y_title=t("common.loss")), "sf_slice")
+
+# --- against batch size and learning rate ----------------------------------------------------------------
+st.subheader(t("sharp_flat.sweep_title"))
+st.markdown(t("sharp_flat.sweep_intro", sigma1=f"{sigma1:g}", lr=f"{lr:g}"))
+by_rate = [ensemble(widths, batch, rate, sigma1, steps, shown) for rate in RATE_SWEEP]
+flat_by_batch = np.array([result[0] for result in by_batch.values()])
+travelled = np.array([result[1] for result in by_batch.values()])
+gap_sharp, gap_flat = minima[t("sharp_flat.gap")]
+gaps = flat_by_batch * gap_flat + (1.0 - flat_by_batch) * gap_sharp  # the gap of the minimum each run drains into
+sizes = np.array(BATCHES, dtype=float)
+left, right = st.columns(2)
+with left:
+    common.chart(figures.curve_figure([figures.Curve(t("sharp_flat.flat_share"), SMALL_COLOUR, flat_by_batch,
+                                                     x=sizes)],
+                                      style=style, x_title=t("sharp_flat.batch_axis"),
+                                      y_title=t("sharp_flat.flat_share"), log_x=True, mode="lines+markers"),
+                 "sf_by_batch")
+with right:
+    edge = 2.0 / minima.iloc[0][t("sharp_flat.lambda_max")]
+    marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": edge, "x1": edge, "y0": 0, "y1": 1,
+              "line": {"color": "#888", "width": 2, "dash": "dash"}}]
+    common.chart(figures.curve_figure([figures.Curve(t("sharp_flat.flat_share_batch", batch=batch), SMALL_COLOUR,
+                                                     [result[0] for result in by_rate], x=np.array(RATE_SWEEP))],
+                                      style=style, x_title=t("hyper.lr"), y_title=t("sharp_flat.flat_share"),
+                                      mode="lines+markers", shapes=marks), "sf_by_rate")
+    st.caption(t("sharp_flat.edge", edge=f"{edge:.3g}"))
+left, right = st.columns(2)
+with left:
+    common.chart(figures.curve_figure([figures.Curve(t("sharp_flat.travelled"), "#000000", travelled, x=sizes)],
+                                      style=style, x_title=t("sharp_flat.batch_axis"),
+                                      y_title=t("sharp_flat.travelled"), log_x=True, mode="lines+markers"),
+                 "sf_travelled")
+with right:
+    st.dataframe(pd.DataFrame({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],
+                               t("sharp_flat.flat_share"): [f"{f:.0%}" for f in flat_by_batch],
+                               t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps}),
+                 hide_index=True, width="stretch")
+
+with st.expander(t("common.update_rule"), expanded=True):
+    st.latex(rf"\theta_{{t+1}} = \theta_t - {lr:g}\,\big(\nabla f(\theta_t) + \xi_t\big),\qquad "
+             rf"\xi_t \sim \mathcal N\!\Big(0,\ \big(\tfrac{{{sigma1:g}}}{{\sqrt{{{batch}}}}}\big)^2 I\Big)"
+             rf" = \mathcal N\big(0,\ {noise_for(sigma1, batch):.3g}^2 I\big)")
+    st.latex(where.formula)
+
+common.what_to_notice("sharp_flat", small=f"{flat_by_batch[0]:.0%}", large=f"{flat_by_batch[-1]:.0%}",
+                      batch_small=BATCHES[0], batch_large=BATCHES[-1],
+                      near=f"{travelled[-1]:.2f}", far=f"{travelled[0]:.2f}",
+                      gap_sharp=f"{gap_sharp:.3f}", gap_flat=f"{gap_flat:.3f}", shift=f"{shift:g}",
+                      edge=f"{edge:.3g}")
