@@ -132,7 +132,11 @@ if any(path.diverged_at is not None for path in paths):
 
 # --- the symptom: the loss stalls while the gradient vanishes --------------------------------------------
 st.subheader(t("saddle.symptom_title"))
-norms = [np.hypot(*where.grad(path.points[:, 0], path.points[:, 1])) for path in paths]
+xmin, xmax, ymin, ymax = where.bounds
+on_map = [np.cumprod((np.abs(path.points[:, 0]) <= max(-xmin, xmax)) & (np.abs(path.points[:, 1]) <= max(-ymin, ymax)))
+          .astype(bool) for path in paths]  # until the run first leaves the map
+norms = [np.where(shown, np.hypot(*where.grad(path.points[:, 0], path.points[:, 1])), np.nan)
+         for shown, path in zip(on_map, paths)]
 lowest = min((where.f(*m) for m in where.minima), default=None)
 stalled = norms[0] < threshold
 if lowest is not None:  # a gradient near zero at the minimum itself is no stall
@@ -140,13 +144,15 @@ if lowest is not None:  # a gradient near zero at the minimum itself is no stall
 shapes = figures.shaded_spans(stalled)
 plateau_steps = int(stalled.sum())
 st.markdown(t("saddle.symptom_intro", threshold=f"{threshold:g}", count=plateau_steps))
+st.caption(t("saddle.on_map_only"))
 left, right = st.columns(2)
 with left:
     curves = [figures.Curve(line.label, line.color, norm, line.dash) for line, norm in zip(lines, norms)]
     common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"), y_title=t("saddle.grad_norm"),
                                       log_y=True, shapes=shapes), "sd_gradnorm")
 with right:
-    curves = [figures.Curve(line.label, line.color, path.loss, line.dash) for line, path in zip(lines, paths)]
+    curves = [figures.Curve(line.label, line.color, np.where(shown, path.loss, np.nan), line.dash)
+              for line, path, shown in zip(lines, paths, on_map)]
     common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"), y_title=t("common.loss"),
                                       shapes=shapes), "sd_loss")
 
@@ -155,8 +161,9 @@ st.subheader(t("saddle.escape_title"))
 times = escape_times(name, tuple((run.optimizer, run.lr, run.noise, run.hyper) for run in runs))
 log_inverse = np.log(1.0 / SWEEP)
 growth = {"gd": 1.0 + 2.0 * lr, "sgd_momentum": heavy_ball_growth(lr, momentum)}
-curves = [figures.Curve(line.label, line.color, steps_, x=log_inverse, mode="markers")
-          for line, steps_ in zip(lines, times)]
+curves = [figures.Curve(line.label, line.color, steps_, x=log_inverse, mode="markers",
+                        symbol="circle-open" if run.noise else "circle")
+          for run, line, steps_ in zip(runs, lines, times)]
 if name == "saddle":
     st.markdown(t("saddle.escape_intro", d=f"{ESCAPE_DISTANCE:g}", growth=f"{growth['gd']:.4g}"))
     curves.append(figures.Curve(t("saddle.closed_gd"), lines[0].color, np.log(ESCAPE_DISTANCE / SWEEP) /
@@ -171,14 +178,15 @@ here = [{"type": "line", "xref": "x", "yref": "paper", "x0": math.log(1 / eps), 
 common.chart(figures.curve_figure(curves, style=style, x_title=t("saddle.log_inverse_eps"),
                                   y_title=t("saddle.escape_steps"), shapes=here), "sd_escape")
 slopes = [slope(steps_) for steps_ in times]
-closed = [1.0 / math.log(growth[run.optimizer]) if name == "saddle" and run.optimizer in growth and not run.noise
-          else math.nan for run in runs]
+closed = [f"{1.0 / math.log(growth[run.optimizer]):.4g}"
+          if name == "saddle" and run.optimizer in growth and not run.noise else "—" for run in runs]
 index_at = int(np.argmin(np.abs(SWEEP - eps)))
-st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
-                           t("saddle.escape_at_eps", eps=f"{eps:g}"): [steps_text(s[index_at], ESCAPE_STEPS)
-                                                                       for s in times],
-                           t("saddle.slope_measured"): slopes, t("saddle.slope_closed"): closed}),
-             hide_index=True, width="stretch")
+escape_table = {t("playground.col_optimizer"): [run.label for run in runs],
+                t("saddle.escape_at_eps", eps=f"{eps:g}"): [steps_text(s[index_at], ESCAPE_STEPS) for s in times]}
+if name == "saddle":  # only there is the escape time a straight line in ln(1/ε)
+    escape_table[t("saddle.slope_measured")] = [f"{v:.4g}" if np.isfinite(v) else "—" for v in slopes]
+    escape_table[t("saddle.slope_closed")] = closed
+st.dataframe(pd.DataFrame(escape_table), hide_index=True, width="stretch")
 
 # --- the curvature inspector -----------------------------------------------------------------------------
 st.subheader(t("saddle.inspector_title"))
@@ -226,7 +234,8 @@ curves = [figures.Curve(t("saddle.sampled"), "#0072B2", np.where(found, fraction
           figures.Curve(t("saddle.coin"), "#777777", 0.5 ** dims, dash="dot", x=dims, mode="lines")]
 if not found.all():
     curves.append(figures.Curve(t("saddle.none_found", bound=f"{3 / SAMPLES:.0e}"), "#0072B2",
-                                np.where(found, np.nan, 3.0 / SAMPLES), x=dims, mode="markers"))
+                                np.where(found, np.nan, 3.0 / SAMPLES), x=dims, mode="markers",
+                                symbol="triangle-down-open"))
 left, right = st.columns([3, 2])
 with left:
     common.chart(figures.curve_figure(curves, style=style, x_title=t("saddle.dimension"),

@@ -19,6 +19,7 @@ class Curve:
     dash: str = "solid"
     x: np.ndarray = None
     mode: str = None  # "lines", "markers", …; None: the figure's mode
+    symbol: str = "circle"  # the marker's shape
 
 
 def shaded_spans(mask, color="rgba(213,94,0,0.14)"):
@@ -28,6 +29,15 @@ def shaded_spans(mask, color="rgba(213,94,0,0.14)"):
     return [{"type": "rect", "xref": "x", "yref": "paper", "x0": float(start) - 0.5, "x1": float(stop) - 0.5,
              "y0": 0, "y1": 1, "fillcolor": color, "line": {"width": 0}, "layer": "below"}
             for start, stop in zip(edges[::2], edges[1::2])]
+
+
+def _log_ticks(data):
+    """Ticks at 1, 2, 5 per decade over a narrow range; one per decade over a wide one, where the
+    in-between labels would run into the powers of ten."""
+    values = np.concatenate([np.asarray(trace["y"], dtype=np.float64).ravel() for trace in data] or [np.zeros(0)])
+    values = values[np.isfinite(values) & (values > 0)]
+    wide = len(values) and np.log10(values.max() / values.min()) > 2.5
+    return 1 if wide else "D2"
 
 
 def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, log_x=False, mode="lines",
@@ -41,12 +51,13 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
             values = np.where(values > 0, values, np.nan)
         data.append({"type": "scatter", "x": x, "y": values, "mode": curve.mode or mode, "name": curve.label,
                      "line": {"color": curve.color, "width": style.line_width * 0.8, "dash": curve.dash},
-                     "marker": {"color": curve.color, "size": style.marker_size * 0.6},
+                     "marker": {"color": curve.color, "size": style.marker_size * 0.6, "symbol": curve.symbol,
+                                "line": {"color": curve.color, "width": 2}},
                      "hovertemplate": curve.label + ": %{y:.5g}<extra>%{x}</extra>"})
     layout = base_layout(style, x_title, y_title, title=title)
     layout["height"] = height or int(style.height * 0.7)
     if log_y:
-        layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power", dtick="D2")
+        layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power", dtick=_log_ticks(data))
     if log_x:
         layout["xaxis"] = axis(x_title, style, type="log", dtick="D2")
     layout["hovermode"] = "x unified"

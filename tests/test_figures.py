@@ -142,3 +142,39 @@ def test_contour_background_shades_low_loss_light():
     assert len(x) > 100 and np.isnan(x).any()  # several separate lines
     radius = np.hypot(x, y)[np.isfinite(x)]
     assert radius.min() > 0 and radius.max() < 2 * np.sqrt(2) + 1e-9
+
+
+def test_shaded_spans_cover_exactly_the_runs_of_true():
+    mask = np.array([0, 1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    bands = figures.shaded_spans(mask)
+    assert [(b["x0"], b["x1"]) for b in bands] == [(0.5, 2.5), (4.5, 5.5), (6.5, 9.5)]
+    assert figures.shaded_spans(np.zeros(5, dtype=bool)) == []
+
+
+def test_ensemble_figure_moves_every_cloud_and_stays_small():
+    where = surfaces.get("sharp_flat")
+    starts = np.tile(where.start, (300, 1))
+    paths = optimizers.run_ensemble(where, "gd", starts=starts, steps=300, lr=0.1, noise=2.0)
+    shown = figures.snapshot_steps(300, 600)
+    clouds = [("a", "#009E73", paths[:, shown]), ("b", "#D55E00", paths[:, shown])]
+    figure = figures.ensemble_figure(where, clouds, shown, style=figures.NORMAL)
+    validated = figure.validated()
+    assert len(validated.frames) == len(shown) and shown[0] == 0 and shown[-1] == 300
+    last = figure.spec["frames"][-1]["data"][0]
+    np.testing.assert_allclose(unpack(last["x"]), paths[:, -1, 0], rtol=1e-6)  # float32 on the wire
+    assert len(json.dumps(figure.spec)) < 600_000
+
+
+def test_curvature_figure_draws_each_eigenvector_through_the_point():
+    where = surfaces.get("saddle")
+    shape = surfaces.curvature(where, 0.5, 0.5)
+    directions = [("down", "#D55E00", shape.eigenvectors[:, 0]), ("up", "#0072B2", shape.eigenvectors[:, 1])]
+    figure = figures.curvature_figure(where, (0.5, 0.5), directions, style=figures.NORMAL, click_grid=5)
+    figure.validated()
+    axes = [trace for trace in figure.spec["data"] if trace["name"] in ("down", "up")]
+    for trace, (_, _, vector) in zip(axes, directions):
+        ends = np.array([trace["x"], trace["y"]]).T
+        np.testing.assert_allclose(ends.mean(axis=0), [0.5, 0.5])  # centred on the point
+        direction = (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])
+        assert abs(direction @ vector) == pytest.approx(1.0)
+    assert figure.spec["data"][-1]["name"] == "click"

@@ -115,3 +115,78 @@ def test_decay_large_then_small_escapes_the_local_minimum():
     assert np.hypot(*(small - [2.83, 0])) < 0.05  # stuck in the dip
     assert np.hypot(*both) < 0.05  # settled in the global minimum
     assert np.hypot(*large) > 0.2  # still bouncing
+
+
+def test_saddle_escape_time_grows_like_log_one_over_eps():
+    """GD on x² − y²: the measured escape steps against ln(1/ε) have slope 1/ln(1 + 2α)."""
+    for lr in (0.1, 0.05):
+        chart = spec(app("saddle", sd_lr=str(lr)), "sd_escape")
+        gd = next(trace for trace in chart["data"] if trace["name"] == "Gradient descent")
+        x, steps = unpack(gd["x"]), unpack(gd["y"])
+        finite = np.isfinite(steps)
+        assert finite.sum() >= 20
+        slope = np.polyfit(x[finite], steps[finite], 1)[0]
+        assert slope == pytest.approx(1 / math.log(1 + 2 * lr), rel=0.05)
+
+
+def test_saddle_noise_momentum_and_adam_escape_sooner():
+    chart = spec(app("saddle", sd_eps="1e-08"), "sd_escape")
+    at_smallest = {trace["name"]: unpack(trace["y"])[0] for trace in chart["data"] if trace["mode"] == "markers"}
+    gd = at_smallest.pop("Gradient descent")
+    assert gd == math.ceil(math.log(1 / 1e-8) / math.log(1.2))  # |θ₂| = ε·1.2ᵗ reaches 1
+    assert all(steps < gd for steps in at_smallest.values()), at_smallest
+
+
+@pytest.mark.parametrize("step", ["0", "30", "60"])
+def test_saddle_hessian_eigenvalues_are_plus_and_minus_two(step):
+    table = next(frame.value for frame in app("saddle", sd_inspect=step).dataframe
+                 if "eigenvalue λ" in frame.value.columns)
+    np.testing.assert_allclose(sorted(table["eigenvalue λ"]), [-2.0, 2.0])
+    assert list(table["along it the surface"]) == ["curves down", "curves up"]
+
+
+def test_saddle_inspector_takes_a_point_and_reads_the_monkey_saddle():
+    at = app("saddle", sd_surface="monkey_saddle", sd_custom="true", sd_px="0.5", sd_py="0.25")
+    assert_healthy(at)
+    table = next(frame.value for frame in at.dataframe if "eigenvalue λ" in frame.value.columns)
+    x, y = 0.5, 0.25  # Hessian [[6x, −6y], [−6y, −6x]]: eigenvalues ±6·√(x² + y²)
+    np.testing.assert_allclose(sorted(table["eigenvalue λ"]), [-6 * math.hypot(x, y), 6 * math.hypot(x, y)])
+
+
+def test_saddle_plateau_is_shaded_where_the_gradient_vanishes():
+    chart = spec(app("saddle"), "sd_gradnorm")
+    gd = unpack(chart["data"][0]["y"])
+    bands = chart["layout"]["shapes"]
+    assert bands
+    for band in bands:
+        inside = np.arange(len(gd))[(np.arange(len(gd)) > band["x0"]) & (np.arange(len(gd)) < band["x1"])]
+        assert np.all(gd[inside] < 1e-2)
+
+
+def test_sharp_flat_small_batches_find_the_flat_basin():
+    at = app("sharp_flat")
+    assert_healthy(at)
+    chart = spec(at, "sf_by_batch")
+    batches, flat = unpack(chart["data"][0]["x"]), unpack(chart["data"][0]["y"])
+    assert list(batches) == [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    assert np.all(np.diff(flat) <= 0.02), flat  # falls as B grows (a little ensemble noise allowed)
+    assert flat[0] > 0.8 and flat[-1] < 0.1
+
+
+def test_sharp_flat_large_batches_stay_near_their_start():
+    chart = spec(app("sharp_flat"), "sf_travelled")
+    travelled = unpack(chart["data"][0]["y"])
+    assert travelled[-1] < 0.5 < 2 < travelled[0]
+
+
+def test_sharp_flat_sharpness_and_test_gap():
+    table = app("sharp_flat").dataframe[0].value.set_index("minimum")
+    import surfaces
+    where = surfaces.get("sharp_flat")
+    # λ_max at each minimum from the Gaussian well's closed form: 1/w² (+ the weak bowl's 2c = 0.04), within
+    # the pull of the other well
+    assert table.loc["sharp", "λ_max of the Hessian"] == pytest.approx(1 / 0.25**2 + 0.04, rel=0.01)
+    assert table.loc["flat", "λ_max of the Hessian"] == pytest.approx(1 / 1.0**2 + 0.04, rel=0.01)
+    assert table.loc["sharp", "test − train"] > 5 * table.loc["flat", "test − train"]
+    shifted = np.array(where.minima[0]) - 0.2 * np.array([math.cos(math.pi / 4), math.sin(math.pi / 4)])
+    assert table.loc["sharp", "test loss"] == pytest.approx(where.f(*shifted), rel=1e-12)

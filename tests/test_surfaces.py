@@ -204,3 +204,72 @@ def test_bad_surface_arguments(call, message):
     with pytest.raises(ValueError) as error:
         call()
     assert message in str(error.value)
+
+
+# ----------------------------------------------------------------------------- curvature, sharpness, census
+
+@pytest.mark.parametrize("condition, angle", [(10.0, 0.0), (50.0, 35.0), (1.0, -60.0)])
+def test_curvature_of_the_elongated_bowl_is_its_rotation(condition, angle):
+    """Hessian R diag(1, κ) Rᵀ: eigenvalues 1 and κ, eigenvectors the rotated axes."""
+    shape = surfaces.curvature(surfaces.get("elongated_bowl", condition=condition, angle=angle), 0.3, -0.7)
+    np.testing.assert_allclose(shape.eigenvalues, sorted([1.0, condition]), rtol=1e-12)
+    assert shape.index == 0
+    if condition > 1:
+        c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        along = shape.eigenvectors[:, 0]  # eigenvalue 1: the valley floor u = c·x + s·y
+        assert abs(along @ [c, s]) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("point", [(0.0, 0.0), (1.3, -0.4), (-1.9, 1.9)])
+def test_saddle_curvature_is_plus_minus_two_everywhere(point):
+    shape = surfaces.curvature(surfaces.get("saddle"), *point)
+    np.testing.assert_array_equal(shape.eigenvalues, [-2.0, 2.0])
+    assert shape.index == 1
+
+
+def test_monkey_saddle_origin_is_degenerate():
+    shape = surfaces.curvature(surfaces.get("monkey_saddle"), 0.0, 0.0)
+    np.testing.assert_array_equal(shape.eigenvalues, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("curvature, eps", [(1.0, 0.1), (3.0, 0.05), (20.0, 0.001)])
+def test_box_sharpness_of_a_bowl_is_its_corner(curvature, eps):
+    """At the minimum 0 of c/2·(x² + y²) the box is |z_i| ≤ ε; the highest loss, at a corner, is c·ε²."""
+    where = surfaces.get("bowl", curvature=curvature)
+    assert surfaces.box_sharpness(where, (0.0, 0.0), eps) == pytest.approx(100 * curvature * eps**2, rel=1e-12)
+
+
+def test_box_sharpness_scales_the_box_with_the_point_and_divides_by_one_plus_loss():
+    where = surfaces.get("bowl", curvature=2.0)  # f = x² + y²
+    x, y, eps = 1.0, -0.5, 0.1  # box half-widths ε(|x|+1) = 0.2, ε(|y|+1) = 0.15
+    highest = (x + 0.2) ** 2 + (y - 0.15) ** 2
+    expected = 100 * (highest - 1.25) / (1 + 1.25)
+    assert surfaces.box_sharpness(where, (x, y), eps) == pytest.approx(expected, rel=1e-12)
+    assert surfaces.box_sharpness(where, (x, y), eps, floor=1.25) == pytest.approx(100 * (highest - 1.25), rel=1e-12)
+
+
+def test_minimum_fraction_matches_the_closed_forms_for_one_and_two_dimensions():
+    """n = 1: a sign, ½. n = 2: P(a > 0, c > 0, b² < ac) with a, c ~ N(0, 1), b ~ N(0, ½), which is
+    ∫∫ φ(a) φ(c) erf(√(ac)) da dc over a, c > 0 (integrated here by the midpoint rule)."""
+    one, _ = surfaces.minimum_fraction(1, 200_000, seed=3)
+    assert one == pytest.approx(0.5, abs=4 * math.sqrt(0.25 / 200_000))
+    h = 0.005
+    grid = np.arange(h / 2, 8, h)
+    phi = np.exp(-grid**2 / 2) / math.sqrt(2 * math.pi)
+    erf = np.vectorize(math.erf)(np.sqrt(np.outer(grid, grid)))
+    exact = float(phi @ erf @ phi) * h * h
+    two, _ = surfaces.minimum_fraction(2, 200_000, seed=3)
+    assert two == pytest.approx(exact, abs=4 * math.sqrt(exact * (1 - exact) / 200_000))
+    assert exact == pytest.approx((2 - math.sqrt(2)) / 4, abs=1e-4)  # the known value for the GOE
+
+
+def test_minimum_fraction_falls_faster_than_any_coin_flip():
+    fractions = [surfaces.minimum_fraction(n, 50_000)[0] for n in range(1, 5)]
+    ratios = np.array(fractions[1:]) / np.array(fractions[:-1])
+    assert np.all(ratios < 0.5) and np.all(np.diff(ratios) < 0)  # each step loses more than a halving, and more
+
+
+def test_minimum_fraction_rejects_nonsense():
+    for dimension in (0, 13, "x"):
+        with pytest.raises(ValueError):
+            surfaces.minimum_fraction(dimension)
