@@ -15,8 +15,8 @@ from app_pages.i18n import t
 
 P = "sf_"
 BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
-RATES = (0.02, 0.05, 0.08, 0.1, 0.12, 0.15)
-RATE_SWEEP = (0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14)
+RATES = (0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3)
+RATE_SWEEP = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 BOX_EPSILONS = (1e-3, 5e-3, 1e-2, 5e-2, 1e-1)
 MEMBERS = 300
 START_RADIUS = 0.3  # every run starts in a disc this wide around the sharp minimum
@@ -120,11 +120,6 @@ for key, minimum in zip(("sharp", "flat"), where.minima):
                  t("sharp_flat.gap"): test - train})
 minima = pd.DataFrame(rows)
 left, right = st.columns([3, 2])
-with right:
-    st.dataframe(minima, hide_index=True, width="stretch")
-    st.markdown(t("sharp_flat.sharpness_defs", floor=f"{floor:.4f}"))
-    st.latex(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^*_i|+1)} "
-             r"L(\theta^* + z) - L(\theta^*)}{1 + L(\theta^*)},\qquad L = f - f_{\min}")
 with left:
     sharp, flat = (np.asarray(m) for m in where.minima)
     s = np.linspace(-0.35, 1.35, 341)
@@ -134,11 +129,16 @@ with left:
                             dash="dash", x=s)]
     common.chart(figures.curve_figure(curves, style=style, x_title=t("sharp_flat.along"),
                                       y_title=t("common.loss")), "sf_slice")
+with right:
+    st.markdown(t("sharp_flat.sharpness_defs", floor=f"{floor:.4f}"))
+st.dataframe(minima, hide_index=True, width="stretch")
+st.latex(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^*_i|+1)} "
+         r"L(\theta^* + z) - L(\theta^*)}{1 + L(\theta^*)},\qquad L = f - f_{\min}")
 
 # --- against batch size and learning rate ----------------------------------------------------------------
 st.subheader(t("sharp_flat.sweep_title"))
 st.markdown(t("sharp_flat.sweep_intro", sigma1=f"{sigma1:g}", lr=f"{lr:g}"))
-by_rate = [ensemble(widths, batch, rate, sigma1, steps, shown) for rate in RATE_SWEEP]
+by_rate = {b: [ensemble(widths, b, rate, sigma1, steps, shown) for rate in RATE_SWEEP] for b in (batch, large)}
 flat_by_batch = np.array([result[0] for result in by_batch.values()])
 travelled = np.array([result[1] for result in by_batch.values()])
 gap_sharp, gap_flat = minima[t("sharp_flat.gap")]
@@ -149,28 +149,31 @@ with left:
     common.chart(figures.curve_figure([figures.Curve(t("sharp_flat.flat_share"), SMALL_COLOUR, flat_by_batch,
                                                      x=sizes)],
                                       style=style, x_title=t("sharp_flat.batch_axis"),
-                                      y_title=t("sharp_flat.flat_share"), log_x=True, mode="lines+markers"),
-                 "sf_by_batch")
+                                      y_title=t("sharp_flat.flat_share"), log_x=True, mode="lines+markers",
+                                      x_ticks=BATCHES), "sf_by_batch")
 with right:
-    edge = 2.0 / minima.iloc[0][t("sharp_flat.lambda_max")]
-    marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": edge, "x1": edge, "y0": 0, "y1": 1,
-              "line": {"color": "#888", "width": 2, "dash": "dash"}}]
-    common.chart(figures.curve_figure([figures.Curve(t("sharp_flat.flat_share_batch", batch=batch), SMALL_COLOUR,
-                                                     [result[0] for result in by_rate], x=np.array(RATE_SWEEP))],
-                                      style=style, x_title=t("hyper.lr"), y_title=t("sharp_flat.flat_share"),
-                                      mode="lines+markers", shapes=marks), "sf_by_rate")
-    st.caption(t("sharp_flat.edge", edge=f"{edge:.3g}"))
-left, right = st.columns(2)
-with left:
     common.chart(figures.curve_figure([figures.Curve(t("sharp_flat.travelled"), "#000000", travelled, x=sizes)],
                                       style=style, x_title=t("sharp_flat.batch_axis"),
-                                      y_title=t("sharp_flat.travelled"), log_x=True, mode="lines+markers"),
-                 "sf_travelled")
+                                      y_title=t("sharp_flat.travelled"), log_x=True, mode="lines+markers",
+                                      x_ticks=BATCHES), "sf_travelled")
+edge = 2.0 / minima.iloc[0][t("sharp_flat.lambda_max")]
+left, right = st.columns(2)
+with left:
+    marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": edge, "x1": edge, "y0": 0, "y1": 1,
+              "line": {"color": "#888", "width": 2, "dash": "dash"}}]
+    curves = [figures.Curve(t("sharp_flat.flat_share_batch", batch=b), colour, [result[0] for result in by_rate[b]],
+                            x=np.array(RATE_SWEEP))
+              for b, colour in ((batch, SMALL_COLOUR), (large, LARGE_COLOUR)) if b == large or batch != large]
+    common.chart(figures.curve_figure(curves, style=style, x_title=t("hyper.lr"), y_title=t("sharp_flat.flat_share"),
+                                      mode="lines+markers", shapes=marks), "sf_by_rate")
+large_shares = np.array([result[0] for result in by_rate[large]])
+leave = next((f"{rate:g}" for rate, share in zip(RATE_SWEEP, large_shares) if share >= 0.5), f"> {RATE_SWEEP[-1]:g}")
 with right:
-    st.dataframe(pd.DataFrame({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],
-                               t("sharp_flat.flat_share"): [f"{f:.0%}" for f in flat_by_batch],
-                               t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps}),
-                 hide_index=True, width="stretch")
+    st.markdown(t("sharp_flat.edge", edge=f"{edge:.3g}", batch=batch, large=large, leave=leave))
+st.dataframe(pd.DataFrame({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],
+                           t("sharp_flat.flat_share"): [f"{f:.0%}" for f in flat_by_batch],
+                           t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps}),
+             hide_index=True, width="stretch")
 
 with st.expander(t("common.update_rule"), expanded=True):
     st.latex(rf"\theta_{{t+1}} = \theta_t - {lr:g}\,\big(\nabla f(\theta_t) + \xi_t\big),\qquad "
@@ -182,4 +185,4 @@ common.what_to_notice("sharp_flat", small=f"{flat_by_batch[0]:.0%}", large=f"{fl
                       batch_small=BATCHES[0], batch_large=BATCHES[-1],
                       near=f"{travelled[-1]:.2f}", far=f"{travelled[0]:.2f}",
                       gap_sharp=f"{gap_sharp:.3f}", gap_flat=f"{gap_flat:.3f}", shift=f"{shift:g}",
-                      edge=f"{edge:.3g}")
+                      edge=f"{edge:.3g}", leave=leave)

@@ -41,8 +41,9 @@ def _log_ticks(data):
 
 
 def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, log_x=False, mode="lines",
-                 shapes=None, height=None):
-    """Curves on one axis. NaN values (after a divergence) leave gaps."""
+                 shapes=None, height=None, x_ticks=None):
+    """Curves on one axis. NaN values (after a divergence) leave gaps. x_ticks: where to label the
+    x axis (default: plotly's choice)."""
     data = []
     for curve in curves:
         values = np.asarray(curve.values, dtype=np.float64)
@@ -60,6 +61,8 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
         layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power", dtick=_log_ticks(data))
     if log_x:
         layout["xaxis"] = axis(x_title, style, type="log", dtick="D2")
+    if x_ticks is not None:
+        layout["xaxis"].update(tickmode="array", tickvals=list(x_ticks), ticktext=[f"{v:g}" for v in x_ticks])
     layout["hovermode"] = "x unified"
     if shapes:
         layout["shapes"] = shapes

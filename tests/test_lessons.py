@@ -190,3 +190,13 @@ def test_sharp_flat_sharpness_and_test_gap():
     assert table.loc["sharp", "test − train"] > 5 * table.loc["flat", "test − train"]
     shifted = np.array(where.minima[0]) - 0.2 * np.array([math.cos(math.pi / 4), math.sin(math.pi / 4)])
     assert table.loc["sharp", "test loss"] == pytest.approx(where.f(*shifted), rel=1e-12)
+
+
+def test_sharp_flat_quiet_runs_stay_in_the_sharp_basin_past_the_stability_edge():
+    """With B = 256 no run leaves below α = 2/λ_max; far above it (α = 0.4) they all do."""
+    chart = spec(app("sharp_flat"), "sf_by_rate")
+    quiet = next(trace for trace in chart["data"] if trace["name"] == "B = 256")
+    rates, share = unpack(quiet["x"]), unpack(quiet["y"])
+    edge = chart["layout"]["shapes"][0]["x0"]
+    assert edge == pytest.approx(2 / (1 / 0.25**2 + 0.04), rel=0.01)
+    assert np.all(share[rates <= edge] == 0) and share[-1] > 0.9
