@@ -19,7 +19,7 @@ SURFACES = ("saddle", "monkey_saddle", "plateau")
 START_X = {"saddle": 1.8, "monkey_saddle": 1.2, "plateau": 3.0}  # the start is (START_X, ε)
 EPSILONS = tuple(10.0 ** -k for k in range(8, 0, -1))  # 1e-8 … 1e-1
 RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
-THRESHOLDS = (1e-4, 1e-3, 1e-2, 1e-1)
+THRESHOLDS = (1e-3, 1e-2, 5e-2, 1e-1)
 ESCAPE_DISTANCE = 1.0  # escaped: this far from the stable set (the plateau: loss below ½)
 ESCAPE_STEPS = 3000
 SWEEP = np.logspace(-8, -1, 29)  # the ε of the measured escape times: four per decade
@@ -93,9 +93,14 @@ def steps_text(step, limit):
 
 
 def inspect_here(x, y):
-    """A click on the curvature map: inspect that point (the point controls take it, and so the URL)."""
+    """A click on the curvature map: inspect that point (the point controls take it, and so the URL).
+    A crafted click outside the map is pulled back onto it."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return
+    xmin, xmax, ymin, ymax = common.surface(st.session_state.get(P + "surface", "saddle")).bounds
     st.session_state[P + "custom"] = True
-    st.session_state[P + "px"], st.session_state[P + "py"] = x, y
+    st.session_state[P + "px"] = min(max(x, float(xmin)), float(xmax))
+    st.session_state[P + "py"] = min(max(y, float(ymin)), float(ymax))
 
 
 common.header("saddle")
@@ -108,8 +113,8 @@ with st.sidebar:
     noise = controls.slider(P + "noise", t("saddle.noise"), 0.0, 0.1, 0.01, 0.005, fmt="%.3f",
                             help=t("common.noise_help"))
     momentum = controls.slider(P + "momentum", t("hyper.momentum"), 0.0, 0.99, 0.9, 0.01)
-    steps = controls.slider(P + "steps", t("common.steps"), 20, 400, 120, 10)
-    threshold = controls.select_slider(P + "threshold", t("saddle.threshold"), THRESHOLDS, 1e-2,
+    steps = controls.slider(P + "steps", t("common.steps"), 20, 400, 150, 10)
+    threshold = controls.select_slider(P + "threshold", t("saddle.threshold"), THRESHOLDS, 5e-2,
                                        format_func=lambda v: f"{v:g}")
 
 where = common.surface(name)

@@ -16,11 +16,11 @@ from app_pages.i18n import t
 P = "sf_"
 BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 RATES = (0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3)
-RATE_SWEEP = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+RATE_SWEEP = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 BOX_EPSILONS = (1e-3, 5e-3, 1e-2, 5e-2, 1e-1)
 MEMBERS = 300
 START_RADIUS = 0.3  # every run starts in a disc this wide around the sharp minimum
-SETTLE_STEPS = 150
+SETTLE_STEPS = 50
 SHIFT_ANGLE = math.radians(45.0)
 SMALL_COLOUR, LARGE_COLOUR = "#009E73", "#D55E00"
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#CC79A7"
@@ -39,19 +39,17 @@ def noise_for(sigma1, batch):
     return sigma1 / math.sqrt(batch)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def ensemble(widths, batch, lr, sigma1, steps, shown):
-    """MEMBERS noisy GD runs from the start disc: (fraction ending in the flat basin, mean distance
-    travelled, every member's position at the steps `shown` as float32).
+def ensemble(widths, batch, lr, sigma1, steps):
+    """MEMBERS noisy GD runs from the start disc: every run's points (members, steps+1, 2) and
+    whether it ended in the flat basin.
 
-    A run ends in the basin whose valley its last point lies in: plain gradient descent from there,
-    at α = 1/λ_max of the sharp minimum (stable in either basin), settles in it. The surface has two
-    minima, so whatever does not settle in the sharp one drains into the flat one.
+    A run ends in the sharp basin when its last point lies in the sharp well: SETTLE_STEPS of plain
+    gradient descent from there, at α = 1/λ_max of the sharp minimum (stable in either basin), bring
+    it within w_s of that minimum. Everything else (the surface has two minima) is the flat basin's.
     """
     where = common.surface("sharp_flat", widths)
     sharp = where.minima[0]
-    origins = starts(sharp)
-    paths = optimizers.run_ensemble(where, "gd", starts=origins, steps=steps, lr=lr,
+    paths = optimizers.run_ensemble(where, "gd", starts=starts(sharp), steps=steps, lr=lr,
                                     noise=noise_for(sigma1, batch), seed=1)
     ends = paths[:, -1]
     finite = np.isfinite(ends).all(axis=1)
@@ -59,10 +57,32 @@ def ensemble(widths, batch, lr, sigma1, steps, shown):
     settled = optimizers.run_ensemble(where, "gd", starts=np.where(finite[:, None], ends, 0.0),
                                       steps=SETTLE_STEPS, lr=settle_lr)[:, -1]
     in_sharp = np.hypot(*(settled - sharp).T) < dict(widths)["sharp_width"]
-    flat_share = float(np.mean(finite & ~in_sharp))
-    travelled = float(np.nanmean(np.hypot(*(ends - origins).T)))
-    snapshots = paths[:, list(shown)].astype(np.float32)
-    return flat_share, travelled, snapshots
+    return paths, finite & ~in_sharp
+
+
+def basin_share(widths, batch, lr, sigma1, steps):
+    """(share of the runs ending in the flat basin, their mean distance from start to end)."""
+    paths, flat = ensemble(widths, batch, lr, sigma1, steps)
+    return float(np.mean(flat)), float(np.nanmean(np.hypot(*(paths[:, -1] - paths[:, 0]).T)))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def batch_sweep(widths, lr, sigma1, steps):
+    """basin_share for every batch size of BATCHES: one cached call, not nine (each costs a hash)."""
+    return np.array([basin_share(widths, batch, lr, sigma1, steps) for batch in BATCHES])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def rate_sweep(widths, batch, sigma1, steps):
+    """The flat basin's share for every α of RATE_SWEEP."""
+    return np.array([basin_share(widths, batch, rate, sigma1, steps)[0] for rate in RATE_SWEEP])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cloud(widths, batch, lr, sigma1, steps, shown):
+    """Every run's position at the steps `shown` (float32, for the animation)."""
+    paths, _ = ensemble(widths, batch, lr, sigma1, steps)
+    return paths[:, list(shown)].astype(np.float32)
 
 
 def test_loss(where, points, shift):
@@ -70,6 +90,15 @@ def test_loss(where, points, shift):
     points = np.asarray(points, dtype=np.float64)
     offset = shift * np.array([math.cos(SHIFT_ANGLE), math.sin(SHIFT_ANGLE)])
     return where.f(points[..., 0] - offset[0], points[..., 1] - offset[1])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def sharpness(widths, box, shift):
+    """Per minimum (sharp, flat): λ_max, Keskar's ε-sharpness, train loss, shifted test loss."""
+    where = common.surface("sharp_flat", widths)
+    floor = min(float(where.f(*m)) for m in where.minima)
+    return np.array([(surfaces.curvature(where, *m).eigenvalues[-1], surfaces.box_sharpness(where, m, box, floor),
+                      float(where.f(*m)), float(test_loss(where, m, shift))) for m in where.minima])
 
 
 common.header("sharp_flat")
@@ -93,32 +122,29 @@ shown = tuple(int(step) for step in figures.snapshot_steps(steps, 2 * MEMBERS))
 # --- where the runs end -------------------------------------------------------------------------------
 st.subheader(t("sharp_flat.cloud_title"))
 st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
-by_batch = {b: ensemble(widths, b, lr, sigma1, steps, shown) for b in BATCHES}
-yours, big = by_batch[batch], by_batch[large]
-clouds = [(t("sharp_flat.cloud_batch", batch=batch, flat=f"{yours[0]:.0%}"), SMALL_COLOUR, yours[2]),
-          (t("sharp_flat.cloud_batch", batch=large, flat=f"{big[0]:.0%}"), LARGE_COLOUR, big[2])]
+flat_by_batch, travelled = batch_sweep(widths, lr, sigma1, steps).T
+by_batch = dict(zip(BATCHES, flat_by_batch))
+clouds = [(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}"), colour,
+           cloud(widths, b, lr, sigma1, steps, shown)) for b, colour in ((batch, SMALL_COLOUR), (large, LARGE_COLOUR))]
 if batch == large:
     clouds = clouds[1:]
 common.chart(figures.ensemble_figure(where, clouds, shown, style=style, labels=common.map_labels(),
                                      backdrop=common.backdrop("sharp_flat", widths), frame_ms=4 * common.frame_ms()),
              "sf_cloud")
-shown_fraction = np.mean(np.all(np.abs(yours[2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
+shown_fraction = np.mean(np.all(np.abs(clouds[0][2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
 if shown_fraction < 0.95:
     st.caption(t("sharp_flat.off_map", share=f"{1 - shown_fraction:.0%}"))
 
 # --- the two minima: sharpness, and the test loss that turns it into a gap -------------------------------
 st.subheader(t("sharp_flat.minima_title"))
 floor = min(float(where.f(*m)) for m in where.minima)
-rows = []
-for key, minimum in zip(("sharp", "flat"), where.minima):
-    train, test = float(where.f(*minimum)), float(test_loss(where, minimum, shift))
-    rows.append({t("sharp_flat.minimum"): t(f"sharp_flat.{key}"),
-                 "θ*": f"({minimum[0]:.3f}, {minimum[1]:.3f})",
-                 t("sharp_flat.lambda_max"): surfaces.curvature(where, *minimum).eigenvalues[-1],
-                 t("sharp_flat.box_sharpness", eps=f"{box:g}"): surfaces.box_sharpness(where, minimum, box, floor),
-                 t("sharp_flat.train_loss"): train, t("sharp_flat.test_loss"): test,
-                 t("sharp_flat.gap"): test - train})
-minima = pd.DataFrame(rows)
+measures = sharpness(widths, box, shift)
+minima = pd.DataFrame({t("sharp_flat.minimum"): [t("sharp_flat.sharp"), t("sharp_flat.flat")],
+                       "θ*": [f"({m[0]:.3f}, {m[1]:.3f})" for m in where.minima],
+                       t("sharp_flat.lambda_max"): measures[:, 0],
+                       t("sharp_flat.box_sharpness", eps=f"{box:g}"): measures[:, 1],
+                       t("sharp_flat.train_loss"): measures[:, 2], t("sharp_flat.test_loss"): measures[:, 3],
+                       t("sharp_flat.gap"): measures[:, 3] - measures[:, 2]})
 left, right = st.columns([3, 2])
 with left:
     sharp, flat = (np.asarray(m) for m in where.minima)
@@ -138,9 +164,7 @@ st.latex(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^
 # --- against batch size and learning rate ----------------------------------------------------------------
 st.subheader(t("sharp_flat.sweep_title"))
 st.markdown(t("sharp_flat.sweep_intro", sigma1=f"{sigma1:g}", lr=f"{lr:g}"))
-by_rate = {b: [ensemble(widths, b, rate, sigma1, steps, shown) for rate in RATE_SWEEP] for b in (batch, large)}
-flat_by_batch = np.array([result[0] for result in by_batch.values()])
-travelled = np.array([result[1] for result in by_batch.values()])
+by_rate = {b: rate_sweep(widths, b, sigma1, steps) for b in (batch, large)}
 gap_sharp, gap_flat = minima[t("sharp_flat.gap")]
 gaps = flat_by_batch * gap_flat + (1.0 - flat_by_batch) * gap_sharp  # the gap of the minimum each run drains into
 sizes = np.array(BATCHES, dtype=float)
@@ -161,13 +185,12 @@ left, right = st.columns(2)
 with left:
     marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": edge, "x1": edge, "y0": 0, "y1": 1,
               "line": {"color": "#888", "width": 2, "dash": "dash"}}]
-    curves = [figures.Curve(t("sharp_flat.flat_share_batch", batch=b), colour, [result[0] for result in by_rate[b]],
+    curves = [figures.Curve(t("sharp_flat.flat_share_batch", batch=b), colour, by_rate[b],
                             x=np.array(RATE_SWEEP))
               for b, colour in ((batch, SMALL_COLOUR), (large, LARGE_COLOUR)) if b == large or batch != large]
     common.chart(figures.curve_figure(curves, style=style, x_title=t("hyper.lr"), y_title=t("sharp_flat.flat_share"),
                                       mode="lines+markers", shapes=marks), "sf_by_rate")
-large_shares = np.array([result[0] for result in by_rate[large]])
-leave = next((f"{rate:g}" for rate, share in zip(RATE_SWEEP, large_shares) if share >= 0.5), f"> {RATE_SWEEP[-1]:g}")
+leave = next((f"{rate:g}" for rate, share in zip(RATE_SWEEP, by_rate[large]) if share >= 0.5), f"> {RATE_SWEEP[-1]:g}")
 with right:
     st.markdown(t("sharp_flat.edge", edge=f"{edge:.3g}", batch=batch, large=large, leave=leave))
 st.dataframe(pd.DataFrame({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],

@@ -132,6 +132,16 @@ def main():
     report("ensemble 300 × 300 SGD steps with noise (sharp/flat lesson size)",
            median_seconds(lambda: optimizers.run_ensemble("sharp_flat", "gd", starts=starts[:300], steps=300,
                                                           lr=0.1, noise=0.5), repeat=20))
+    sharp_flat = surfaces.get("sharp_flat")
+    disc = sharp_flat.minima[0] + 0.3 * starts[:300] / 1.5
+
+    def lesson8_setting():  # as app_pages/sharp_flat.py: the noisy runs, then the settling runs
+        ends = optimizers.run_ensemble(sharp_flat, "gd", starts=disc, steps=300, lr=0.1, noise=2.0, seed=1)[:, -1]
+        optimizers.run_ensemble(sharp_flat, "gd", starts=ends, steps=150, lr=1 / 16.04)
+
+    one = median_seconds(lesson8_setting, repeat=20)
+    report("lesson 8, one setting: 300 noisy runs × 300 steps + settling × 150", one, 20e-3)
+    report("  the page's 27 settings on a cold view (9 batch sizes, 9 α at two B)", 27 * one)
     report("fresh process: import + first trajectory (warm cache)", fresh_process_seconds(), 1.0, "s")
 
 

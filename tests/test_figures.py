@@ -113,7 +113,7 @@ def test_inspector_draws_both_arrows_to_one_scale():
 def test_curve_figure_log_scale_drops_non_positive_values():
     spec = figures.curve_figure([figures.Curve("a", "#000", np.array([1.0, 0.0, -1.0, 0.5]))],
                                 style=figures.NORMAL, x_title="step", y_title="loss", log_y=True).spec
-    y = np.asarray(spec["data"][0]["y"], dtype=float)
+    y = unpack(spec["data"][0]["y"])
     assert np.isnan(y[1]) and np.isnan(y[2]) and y[3] == 0.5
     assert spec["layout"]["yaxis"]["type"] == "log"
 

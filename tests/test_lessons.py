@@ -153,14 +153,15 @@ def test_saddle_inspector_takes_a_point_and_reads_the_monkey_saddle():
     np.testing.assert_allclose(sorted(table["eigenvalue λ"]), [-6 * math.hypot(x, y), 6 * math.hypot(x, y)])
 
 
-def test_saddle_plateau_is_shaded_where_the_gradient_vanishes():
-    chart = spec(app("saddle"), "sd_gradnorm")
+@pytest.mark.parametrize("surface", ["saddle", "monkey_saddle", "plateau"])
+def test_saddle_plateau_is_shaded_where_the_gradient_vanishes(surface):
+    chart = spec(app("saddle", sd_surface=surface), "sd_gradnorm")
     gd = unpack(chart["data"][0]["y"])
     bands = chart["layout"]["shapes"]
     assert bands
     for band in bands:
         inside = np.arange(len(gd))[(np.arange(len(gd)) > band["x0"]) & (np.arange(len(gd)) < band["x1"])]
-        assert np.all(gd[inside] < 1e-2)
+        assert np.all(gd[inside] < 0.05)  # the default stall threshold
 
 
 def test_sharp_flat_small_batches_find_the_flat_basin():
