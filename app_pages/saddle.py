@@ -138,8 +138,9 @@ if any(path.diverged_at is not None for path in paths):
 # --- the symptom: the loss stalls while the gradient vanishes --------------------------------------------
 st.subheader(t("saddle.symptom_title"))
 xmin, xmax, ymin, ymax = where.bounds
-on_map = [np.cumprod((np.abs(path.points[:, 0]) <= max(-xmin, xmax)) & (np.abs(path.points[:, 1]) <= max(-ymin, ymax)))
-          .astype(bool) for path in paths]  # until the run first leaves the map
+on_map = [np.logical_and.accumulate((xmin <= path.points[:, 0]) & (path.points[:, 0] <= xmax) &
+                                    (ymin <= path.points[:, 1]) & (path.points[:, 1] <= ymax))
+          for path in paths]  # until the run first leaves the map
 norms = [np.where(shown, np.hypot(*where.grad(path.points[:, 0], path.points[:, 1])), np.nan)
          for shown, path in zip(on_map, paths)]
 lowest = min((where.f(*m) for m in where.minima), default=None)

@@ -129,7 +129,7 @@ clouds = [(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}"), colo
 if batch == large:
     clouds = clouds[1:]
 common.chart(figures.ensemble_figure(where, clouds, shown, style=style, labels=common.map_labels(),
-                                     backdrop=common.backdrop("sharp_flat", widths), frame_ms=4 * common.frame_ms()),
+                                     backdrop=common.backdrop("sharp_flat", widths), frame_ms=6 * common.frame_ms()),
              "sf_cloud")
 shown_fraction = np.mean(np.all(np.abs(clouds[0][2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
 if shown_fraction < 0.95:

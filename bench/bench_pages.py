@@ -99,6 +99,27 @@ def playback_fps(page):
     return (page.evaluate(ACTIVE_FRAME) - first) / (time.perf_counter() - start)
 
 
+DRAWN_FRAMES = """() => new Promise(resolve => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g._fullLayout && g._fullLayout.sliders && g._fullLayout.sliders.length);
+  const seen = new Set(); const start = performance.now();
+  (function tick() {
+    const point = plot.querySelector('.scatterlayer .trace:last-child .point');
+    seen.add(point ? point.getAttribute('transform') : '');
+    if (performance.now() - start < 1000) requestAnimationFrame(tick); else resolve(seen.size);
+  })();
+})"""
+
+
+def drawn_fps(page):
+    """Distinct positions a moving point takes in one second of playback, sampled at every
+    animation frame: what the eye sees of a tweened animation (key frames are fewer)."""
+    chart = page.locator("[data-testid=stPlotlyChart]").filter(has=page.locator(".updatemenu-button")).first
+    chart.locator(".updatemenu-button").first.click()
+    page.wait_for_timeout(200)
+    return page.evaluate(DRAWN_FRAMES)
+
+
 def browser_figures():
     from playwright.sync_api import sync_playwright
 
@@ -129,12 +150,16 @@ def browser_figures():
                 repeat.append(time.perf_counter() - start)
             figures["page load, browser cache warm (median of 7)"] = (statistics.median(repeat[1:]), 2.5, "s")
             rates = []
-            for path in ("playground", "momentum", "minibatch", "adam?projector=true"):
+            for path in ("playground", "momentum", "minibatch", "adam?projector=true", "saddle"):
                 page.goto(f"{base}/{path}")
                 page.wait_for_selector(chart, timeout=60_000)
                 page.wait_for_timeout(500)
                 rates.append(playback_fps(page))
-            figures["animation frame rate at 1×, slowest of 4 pages"] = (min(rates), 30, "fps")
+            figures["animation frame rate at 1×, slowest of 5 pages"] = (min(rates), 30, "fps")
+            page.goto(f"{base}/sharp_flat?projector=true")
+            page.wait_for_selector(chart, timeout=60_000)
+            page.wait_for_timeout(500)
+            figures["lesson 8 ensemble cloud, frames drawn a second (tweened)"] = (drawn_fps(page), 30, "fps")
             page.goto(f"{base}/playground")
             page.wait_for_selector(chart, timeout=60_000)
             figures["slider → chart, Playground (optimizer count)"] = (slider_latency(page, "Number of optimizers"), 0.2, "ms")

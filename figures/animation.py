@@ -38,9 +38,14 @@ def thinned_prefix(points, upto):
 
 
 
-def add_play_controls(layout, shown, labels, style, frame_ms, slider_labels=None):
-    """Play/Pause below the plot and a slider over the frames (`shown` steps, or slider_labels)."""
-    play = {"frame": {"duration": frame_ms, "redraw": False}, "transition": {"duration": 0},
+def add_play_controls(layout, shown, labels, style, frame_ms, slider_labels=None, tween=False):
+    """Play/Pause below the plot and a slider over the frames (`shown` steps, or slider_labels).
+
+    tween: plotly.js moves the points smoothly from one frame to the next over the frame's duration
+    (drawn at the display's rate), so a few key frames make a fluid animation.
+    """
+    transition = {"duration": frame_ms, "easing": "linear"} if tween else {"duration": 0}
+    play = {"frame": {"duration": frame_ms, "redraw": False}, "transition": transition,
             "fromcurrent": False, "mode": "immediate"}
     pause = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     names = [str(s) for s in shown]

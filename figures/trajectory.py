@@ -186,10 +186,11 @@ def snapshot_steps(steps, members, max_frames=60):
     return np.unique(np.round(np.linspace(0, steps, count)).astype(int))
 
 
-def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, backdrop=None, frame_ms=80):
+def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, backdrop=None, frame_ms=120):
     """Ensembles of runs moving over the contour map under Play: clouds is a list of
     (label, colour, positions (members, len(shown), 2)) taken at the steps `shown`
-    (see snapshot_steps); the still view shows where they ended."""
+    (see snapshot_steps); the still view shows where they ended. Between two key frames plotly.js
+    glides every point along a straight line, drawn at the display's frame rate."""
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
     traces = _map_traces(surface, style, labels, backdrop)
@@ -203,7 +204,7 @@ def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, b
                "data": [{"x": packed(positions[:, k, 0]), "y": packed(positions[:, k, 1])}
                         for _, _, positions in clouds]} for k, step in enumerate(shown)]
     layout = _map_layout(surface, style, labels, title, backdrop)
-    add_play_controls(layout, shown, labels, style, frame_ms)
+    add_play_controls(layout, shown, labels, style, frame_ms, tween=True)
     return Prepared({"data": traces, "layout": layout, "frames": frames})
 
 
