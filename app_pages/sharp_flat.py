@@ -16,9 +16,9 @@ from app_pages.i18n import t
 P = "sf_"
 BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 RATES = (0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3)
-RATE_SWEEP = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+RATE_SWEEP = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4)
 BOX_EPSILONS = (1e-3, 5e-3, 1e-2, 5e-2, 1e-1)
-MEMBERS = 300
+MEMBERS = 240
 START_RADIUS = 0.3  # every run starts in a disc this wide around the sharp minimum
 SETTLE_STEPS = 50
 SHIFT_ANGLE = math.radians(45.0)

@@ -30,13 +30,19 @@ SLIDERS = [
     ("adam", "adam_beta1", (0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86, 0.87, 0.88, 0.89, 0.91, 0.92)),
     ("decay", "dc_noise", (0.5, 0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7)),
     ("saddle", "sd_noise", (0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.055, 0.06, 0.065, 0.07)),
-    # σ₁ changes every ensemble on the page (27 of them): the dearest control there is
+    ("sharp_flat", "sf_batch", (16, 32, 64, 128, 256, 1, 2, 4)),  # each batch size once: all new
+    # σ₁ changes every ensemble on the page (25 of them): the dearest control there is
     ("sharp_flat", "sf_sigma", (4.0, 4.5, 5.0, 5.5, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0)),
 ]
 
 
 def verdict(value, budget):
     return "within" if value <= budget else "OVER"
+
+
+def control(at, key):
+    """The slider or select-slider with this key."""
+    return next(w for w in (*at.slider, *at.select_slider) if w.key == key)
 
 
 def rerun_times(page, key, values):
@@ -46,11 +52,11 @@ def rerun_times(page, key, values):
     fresh, seen = [], []
     for value in values:
         start = time.perf_counter()
-        (at.slider(key=key).set_value(value) if key else at).run()
+        (control(at, key).set_value(value) if key else at).run()
         fresh.append(time.perf_counter() - start)
     for value in values:  # the same settings again: served from the caches
         start = time.perf_counter()
-        (at.slider(key=key).set_value(value) if key else at).run()
+        (control(at, key).set_value(value) if key else at).run()
         seen.append(time.perf_counter() - start)
     assert not at.exception, at.exception
     sizes = [len(chart.proto.spec) for chart in at.get("plotly_chart")]

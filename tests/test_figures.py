@@ -163,6 +163,9 @@ def test_ensemble_figure_moves_every_cloud_and_stays_small():
     last = figure.spec["frames"][-1]["data"][0]
     np.testing.assert_allclose(unpack(last["x"]), paths[:, -1, 0], rtol=1e-6)  # float32 on the wire
     assert len(json.dumps(figure.spec)) < 600_000
+    play = figure.spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["frame"]["redraw"] is False  # no redraw: the raster map stays, ≥ 30 fps
+    assert play["transition"]["duration"] == play["frame"]["duration"] > 0  # points glide between key frames
 
 
 def test_curvature_figure_draws_each_eigenvector_through_the_point():
