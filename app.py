@@ -1,5 +1,6 @@
 """Descent Lab: the router. Page config, the settings sidebar, navigation, notices about bad links."""
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,7 @@ LESSONS = ("ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle"
 
 st.set_page_config(page_title="Descent Lab", page_icon="📉", layout="wide",
                    initial_sidebar_state="collapsed" if common.projector_requested() else "expanded")
+controls.begin_run()
 common.settings_sidebar()
 navigation = st.navigation({
     t("app.name"): [
@@ -25,7 +27,15 @@ navigation = st.navigation({
     ],
 })
 notice = st.empty()
-navigation.run()
+try:
+    navigation.run()
+except Exception:  # Streamlit's own rerun and stop signals are BaseExceptions: they pass through
+    # The visitor sees one calm sentence; the log keeps the traceback (client.showErrorDetails
+    # = "none" covers whatever escapes this).
+    logging.getLogger("descent_lab").exception("page %s failed", navigation.url_path)
+    st.error(t("app.error"), icon="🛠️")
+else:
+    controls.drop_unclaimed()
 bad_values = controls.take_notices()
 if bad_values:
     items = "\n".join(f"- {t('app.url_notice_item', **item)}" for item in bad_values)

@@ -1,5 +1,6 @@
 """What every page shares: the settings sidebar, cached simulation, figure helpers and text boxes."""
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,19 +84,54 @@ def map_labels(axes="theta"):
             "loss": t("common.loss")}
 
 
-def chart(figure, key, on_click=None):
-    """Draw a figure; `on_click(x, y)` makes a click on the chart's points call back."""
+@dataclass(frozen=True)
+class Click:
+    """Where a click on a map goes: the number controls that take the point, the toggle that makes
+    them count, and the map's bounds. Plain values only: a callback that referred to the page's
+    own functions would keep that whole run (figures, trajectories) alive in the session."""
+
+    x_key: str
+    y_key: str
+    flag_key: str
+    bounds: tuple  # (xmin, xmax, ymin, ymax)
+
+
+def clicked_point(points, bounds):
+    """The (x, y) of a chart selection when it is a point on the map, else None.
+
+    A click arrives from the browser, so it is checked as a link's value is: numbers, finite, and
+    within the bounds (a hair outside, from float32 click grids, is pulled onto the edge)."""
+    try:
+        x, y = float(points[0]["x"]), float(points[0]["y"])
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError):
+        return None
+    xmin, xmax, ymin, ymax = (float(v) for v in bounds)
+    slack = 1e-6 * max(xmax - xmin, ymax - ymin)
+    if not (xmin - slack <= x <= xmax + slack and ymin - slack <= y <= ymax + slack):
+        return None  # NaN fails every comparison
+    return min(max(x, xmin), xmax), min(max(y, ymin), ymax)
+
+
+def _take_click(chart_key, click):
+    selection = st.session_state[chart_key]
+    try:
+        points = selection["selection"]["points"]
+    except (TypeError, KeyError):
+        points = None
+    point = clicked_point(points, click.bounds)
+    if point is not None:
+        st.session_state[click.flag_key] = True
+        st.session_state[click.x_key], st.session_state[click.y_key] = point
+
+
+def chart(figure, key, click=None):
+    """Draw a figure; with `click` (a Click), a click on the chart's points sets those controls."""
     chart_key = f"chart-{key}"  # never a control's key
-    if on_click is None:
+    if click is None:
         st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG)
         return
-
-    def clicked():
-        points = st.session_state[chart_key].selection.points
-        if points:
-            on_click(float(points[0]["x"]), float(points[0]["y"]))
-
-    st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG, on_select=clicked, selection_mode="points")
+    st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG, selection_mode="points",
+                    on_select=functools.partial(_take_click, chart_key, click))
 
 
 def header(section):

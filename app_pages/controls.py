@@ -6,12 +6,18 @@ left out to keep links short). Values travel as stable ids, never as translated 
 """
 
 import math
+import unicodedata
+from contextvars import ContextVar
 
 import streamlit as st
 
 from .i18n import t
 
 NOTICES = "_url_notices"
+# The query parameters that a control drawn in this run reads or writes; the rest are dropped from
+# the link at the end of the run (a value for a control that is not on the page would otherwise sit
+# in the URL unchecked and be passed on). Each script run has its own context.
+_claimed = ContextVar("claimed_parameters")
 
 
 def _url_text(value):
@@ -31,14 +37,41 @@ def _has(key):
     return True
 
 
+def inert(text, limit=40):
+    """A visitor's text made safe to show inside a markdown code span, where nothing is markup: one
+    line (control, format and separator characters become spaces, so no paragraph break can end
+    the span), no backticks (which could close it), at most `limit` characters (a hostile link must
+    not flood the page)."""
+    spaced = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text))
+    shown = " ".join(spaced.split()).replace("`", "'") or "∅"
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
+
+
 def _notice(key, raw, reason):
-    shown = raw if len(raw) <= 40 else raw[:37] + "…"  # a hostile link must not flood the page
-    st.session_state.setdefault(NOTICES, []).append({"key": key, "value": shown.replace("`", "'"),
-                                                     "reason": reason})
+    st.session_state.setdefault(NOTICES, []).append({"key": key, "value": inert(raw), "reason": reason})
+
+
+def begin_run():
+    """Start counting the query parameters this run's controls claim."""
+    _claimed.set(set())
+
+
+def _claim(key):
+    _claimed.get(set()).add(key)
+
+
+def drop_unclaimed():
+    """Remove every query parameter that no control of this run claimed."""
+    claimed = _claimed.get(None)
+    if claimed is None:
+        return
+    for key in [key for key in st.query_params if key not in claimed]:
+        del st.query_params[key]
 
 
 def _seed_from_url(key, parse):
     """First sight of `key` this session: take a valid URL value into session state."""
+    _claim(key)
     if _has(key):
         return
     raw = st.query_params.get(key)
@@ -51,6 +84,7 @@ def _seed_from_url(key, parse):
 
 
 def _write_url(key, value, default):
+    _claim(key)
     if value == default or value is None:
         if key in st.query_params:
             del st.query_params[key]

@@ -92,12 +92,6 @@ def optimizer_ui(slot, steps, where):
     return name, lr, tuple(sorted(hyper.items())), schedule, schedule_params, warmup
 
 
-def start_here(x, y):
-    """A click on the map: start from there (the start controls take the point, and so the URL)."""
-    st.session_state[P + "custom_start"] = True
-    st.session_state[P + "x0"], st.session_state[P + "y0"] = x, y  # grid points lie within the bounds
-
-
 def leaderboard(runs, paths, where, tolerance):
     """Ranked by steps to come within `tolerance` of a known minimum, then by final loss."""
     entries = []
@@ -175,7 +169,8 @@ figure = common.race_figure(surface_name, surface_params, runs, style, common.la
                             common.frame_ms(), click_grid=CLICK_GRID)
 if views["map"].open:
     with views["map"]:
-        common.chart(figure, "pg_map", on_click=start_here)
+        # a click on the map starts the race there (the start controls take the point, and so the URL)
+        common.chart(figure, "pg_map", click=common.Click(P + "x0", P + "y0", P + "custom_start", where.bounds))
         st.caption(t("playground.click_hint"))
 if views["surface3d"].open:
     with views["surface3d"]:

@@ -92,17 +92,6 @@ def steps_text(step, limit):
     return t("saddle.never", steps=limit) if step is None or not np.isfinite(step) else f"{int(step)}"
 
 
-def inspect_here(x, y):
-    """A click on the curvature map: inspect that point (the point controls take it, and so the URL).
-    A crafted click outside the map is pulled back onto it."""
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return
-    xmin, xmax, ymin, ymax = common.surface(st.session_state.get(P + "surface", "saddle")).bounds
-    st.session_state[P + "custom"] = True
-    st.session_state[P + "px"] = min(max(x, float(xmin)), float(xmax))
-    st.session_state[P + "py"] = min(max(y, float(ymin)), float(ymax))
-
-
 common.header("saddle")
 with st.sidebar:
     name = controls.select(P + "surface", t("saddle.surface"), SURFACES, "saddle",
@@ -225,7 +214,7 @@ with left:
                   for k in range(2)]
     common.chart(figures.curvature_figure(where, point, directions, style=style, labels=common.map_labels(),
                                           backdrop=common.backdrop(name), path=lines[0], click_grid=CLICK_GRID),
-                 "sd_curvature", on_click=inspect_here)
+                 "sd_curvature", click=common.Click(P + "px", P + "py", P + "custom", where.bounds))
     st.caption(t("saddle.click_hint"))
 
 # --- in n dimensions --------------------------------------------------------------------------------------
