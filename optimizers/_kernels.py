@@ -9,10 +9,12 @@ import math
 import numpy as np
 from numba import njit
 
+from surfaces._numba_cache import ENABLED as CACHED
+
 # IEEE semantics (x/0 → ±inf, NaN) instead of Python's ZeroDivisionError: a divergence is a result,
 # and branch-free division lets the compiler vectorise the loops. Never fastmath (DESIGN §4).
-kernel = njit(cache=True, error_model="numpy")
-helper = njit(cache=True, error_model="numpy", inline="always")  # small: inlined into the loops
+kernel = njit(cache=CACHED, error_model="numpy")
+helper = njit(cache=CACHED, error_model="numpy", inline="always")  # small: inlined into the loops
 
 from surfaces._kernels import batch_loss_and_gradient, gradient, gradients
 

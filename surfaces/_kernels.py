@@ -8,10 +8,12 @@ import math
 
 from numba import njit
 
+from ._numba_cache import ENABLED as CACHED
+
 # IEEE semantics (x/0 → ±inf, NaN) instead of Python's ZeroDivisionError: a divergence is a result,
 # and branch-free division lets the compiler vectorise the loops. Never fastmath (DESIGN §4).
-kernel = njit(cache=True, error_model="numpy")
-helper = njit(cache=True, error_model="numpy", inline="always")  # small: inlined into the loops
+kernel = njit(cache=CACHED, error_model="numpy")
+helper = njit(cache=CACHED, error_model="numpy", inline="always")  # small: inlined into the loops
 
 BOWL = 0  # curvature/2 · (x² + y²)
 ELONGATED_BOWL = 1  # ½(u² + κ v²), (u, v) = (x, y) rotated by the angle

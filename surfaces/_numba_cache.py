@@ -1,29 +1,59 @@
 """Where Numba keeps compiled kernels: a writable folder named after the kernel sources' digest.
 
 Numba's cache does not notice an edited helper in another file (numba#1833); keying the folder on
-the contents of both kernel files means an edit can never pair new code with a stale binary.
+the contents of both kernel files means an edit can never pair new code with a stale binary. A
+deployment with nothing writable (read-only code, temporary folders and home) still serves every
+page: the kernels then compile in memory, once per process, and the log says so.
 """
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_FILES = (ROOT / "surfaces" / "_kernels.py", ROOT / "optimizers" / "_kernels.py")
+LOG = logging.getLogger("descent_lab")
+ENABLED = True  # False: no writable folder anywhere, so the kernels are compiled without a disk cache
+
+
+def _writable(folder):
+    """Can we create `folder` and write a file in it? (A real write: permission bits say nothing
+    of read-only mounts, and nothing at all to root.)"""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _candidates(digest):
+    yield ROOT / ".numba_cache" / digest
+    try:
+        yield Path(tempfile.gettempdir()) / "descent-lab-numba" / digest
+    except (OSError, FileNotFoundError):  # "No usable temporary directory"
+        pass
+    yield Path.home() / ".cache" / "descent-lab-numba" / digest
 
 
 def configure():
-    """Set NUMBA_CACHE_DIR (unless the deployment set it) before Numba is first imported."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
+    """Choose NUMBA_CACHE_DIR before Numba is first imported: the deployment's own when it is
+    writable, else the first writable of the code folder, the temporary folder and ~/.cache; with
+    none, switch the disk cache off (ENABLED = False)."""
+    global ENABLED
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    if given:
+        if _writable(Path(given)):
+            return
+        LOG.warning("NUMBA_CACHE_DIR=%s is not writable; looking for another folder", given)
     digest = hashlib.sha1(b"".join(p.read_bytes() for p in KERNEL_FILES)).hexdigest()[:12]
-    for base in (ROOT / ".numba_cache", Path(tempfile.gettempdir()) / "descent-lab-numba"):
-        folder = base / digest
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK):
+    for folder in _candidates(digest):
+        if _writable(folder):
             os.environ["NUMBA_CACHE_DIR"] = str(folder)
             return
+    os.environ.pop("NUMBA_CACHE_DIR", None)
+    ENABLED = False
+    LOG.warning("no writable folder for Numba's cache: the kernels compile in memory in each process "
+                "(about 12 s at start-up); set NUMBA_CACHE_DIR to a writable folder to keep them")

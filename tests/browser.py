@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,15 +22,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def server_command(port, script=ROOT / "app.py", options=()):
+    """How to start `streamlit run` on a loopback port."""
+    return [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options]
+
+
 @contextlib.contextmanager
-def served(timeout=90, script=ROOT / "app.py"):
-    """`streamlit run app.py` on a free loopback port; yields the base URL, stops it afterwards."""
+def served(timeout=90, script=ROOT / "app.py", wrap=None, env=None, options=(), log=None):
+    """`streamlit run app.py` on a free loopback port; yields the base URL, stops it afterwards.
+    wrap(command) may put the command inside another (e.g. a mount namespace); env replaces the
+    environment; log, a file, receives the server's stderr (else it is kept for errors)."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = server_command(port, script, options)
+    log = log or tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on it
+    process = subprocess.Popen(wrap(command) if wrap else command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=log, env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout
@@ -40,7 +49,8 @@ def served(timeout=90, script=ROOT / "app.py"):
                         break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError("streamlit exited: " + process.stderr.read().decode()[-2000:])
+                    log.seek(0)
+                    raise RuntimeError("streamlit exited: " + log.read().decode(errors="replace")[-2000:])
                 if time.time() > deadline:
                     raise TimeoutError("streamlit did not become healthy")
                 time.sleep(0.2)

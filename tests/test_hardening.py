@@ -108,3 +108,121 @@ def test_old_runs_do_not_stay_alive_in_a_session():
     gc.collect()
     alive = sum(isinstance(o, optimizers.Trajectory) for o in gc.get_objects())
     assert alive <= 2 * 6, alive  # the last run's paths (up to six racers), at most twice over
+
+
+# ----------------------------------------------------------------------------- read-only deployments
+
+def read_only(folders):
+    """wrap() for browser.served: run the server in a private mount namespace where `folders` are
+    read-only bind mounts (as in a container with read-only code)."""
+    import shlex
+
+    def wrap(command):
+        mounts = " && ".join(f"mount --bind -o ro {shlex.quote(str(f))} {shlex.quote(str(f))}" for f in folders)
+        return ["unshare", "-m", "--propagation", "private", "sh", "-c", f"{mounts} && exec {shlex.join(command)}"]
+    return wrap
+
+
+def pages_work(base):
+    """Two pages load over the websocket with their charts and no error."""
+    import asyncio
+
+    from stclient import Session
+
+    async def visit():
+        async with Session(base, timeout=600) as session:
+            return [await session.open(page) for page in ("decay", "saddle")]
+    for run in asyncio.run(visit()):
+        assert run.status == "FINISHED_SUCCESSFULLY" and not run.exceptions, run.exceptions
+        assert run.charts and not [text for kind, text in run.alerts if kind == 1], run.alerts  # 1: error
+
+
+@pytest.fixture
+def mount_namespaces():
+    import shutil
+    import subprocess
+    probe = ["unshare", "-m", "--propagation", "private", "sh", "-c", "mount --bind -o ro /tmp /tmp"]
+    if shutil.which("unshare") is None or subprocess.run(probe, capture_output=True).returncode != 0:
+        pytest.skip("needs a private mount namespace (root): read-only folders are simulated with bind mounts")
+
+
+def test_pages_work_with_code_temp_and_home_read_only(mount_namespaces, tmp_path):
+    import os
+
+    from browser import served
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    with open(tmp_path / "server.log", "w+b") as log:
+        with served(timeout=300, wrap=read_only([ROOT, "/tmp", "/var/tmp", Path.home()]), env=env, log=log) as base:
+            pages_work(base)
+        log.seek(0)
+        assert b"compile in memory" in log.read()  # the operator is told why start-up is slow
+
+
+def test_pages_work_when_the_given_cache_folder_is_read_only(mount_namespaces, tmp_path):
+    import os
+
+    from browser import served
+    given = tmp_path / "numba-cache"
+    given.mkdir()
+    with open(tmp_path / "server.log", "w+b") as log:
+        with served(timeout=300, wrap=read_only([ROOT, Path.home(), given]),
+                    env={**os.environ, "NUMBA_CACHE_DIR": str(given)}, log=log) as base:
+            pages_work(base)
+        log.seek(0)
+        assert b"is not writable" in log.read()
+
+
+# ----------------------------------------------------------------------------- crafted messages (real server)
+
+@pytest.fixture(scope="module")
+def server():
+    from browser import served
+    with served() as base:
+        yield base
+
+
+CRAFTED = [
+    {"points": [{"x": math.nan, "y": 0.0}]},
+    {"points": [{"x": "abc", "y": 0.0}]},
+    {"points": [{"y": 0.0}]},
+    {"points": [{"x": math.inf, "y": 1.0}]},
+    {"points": [{"x": 1e300, "y": 1.0}]},
+    {"points": "all of them"},
+    {"points": [None]},
+]
+
+
+@pytest.mark.parametrize("selection", CRAFTED)
+def test_crafted_chart_clicks_change_nothing(server, selection):
+    """A selection no browser would send, over the websocket: no error, and the start stays put."""
+    import asyncio
+    import json
+
+    from stclient import Session
+
+    async def probe():
+        async with Session(server) as session:
+            first = await session.open("playground", "pg_surface=bowl")
+            _, chart = first.widgets["pg_map"]
+            state = {"selection": {"point_indices": [0], "box": [], "lasso": [], **selection}}
+            return await session.send_raw(chart.id, string_value=json.dumps(state))
+    after = asyncio.run(probe())
+    assert after.status == "FINISHED_SUCCESSFULLY" and not after.exceptions, after.exceptions
+    assert not [text for kind, text in after.alerts if kind == 1], after.alerts
+    assert "pg_custom_start" not in after.query and "pg_x0" not in after.query, after.query
+
+
+def test_a_real_click_sets_the_start(server):
+    import asyncio
+    import json
+
+    from stclient import Session
+
+    async def probe():
+        async with Session(server) as session:
+            first = await session.open("playground", "pg_surface=bowl")
+            _, chart = first.widgets["pg_map"]
+            state = {"selection": {"points": [{"x": 1.0, "y": -0.5}], "point_indices": [0], "box": [], "lasso": []}}
+            return await session.send_raw(chart.id, string_value=json.dumps(state))
+    after = asyncio.run(probe())
+    assert "pg_custom_start=true" in after.query and "pg_x0=1" in after.query and "pg_y0=-0.5" in after.query
