@@ -30,15 +30,18 @@ def server_command(port, script=ROOT / "app.py", options=()):
 
 
 @contextlib.contextmanager
-def served(timeout=90, script=ROOT / "app.py", wrap=None, env=None, options=(), log=None):
+def served(timeout=90, script=ROOT / "app.py", wrap=None, env=None, options=(), log=None, process_out=None):
     """`streamlit run app.py` on a free loopback port; yields the base URL, stops it afterwards.
     wrap(command) may put the command inside another (e.g. a mount namespace); env replaces the
-    environment; log, a file, receives the server's stderr (else it is kept for errors)."""
+    environment; log, a file, receives the server's stderr (else it is kept for errors);
+    process_out, a list, receives the server's Popen (for its pid)."""
     port = free_port()
     command = server_command(port, script, options)
     log = log or tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on it
     process = subprocess.Popen(wrap(command) if wrap else command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=log, env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"})
+    if process_out is not None:
+        process_out.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout

@@ -1,0 +1,239 @@
+"""A class on the real server: sessions that speak Streamlit's websocket protocol as browsers do.
+
+    .venv/bin/python bench/load.py [--sessions 30] [--seconds 60] [--url http://host:port]
+    .venv/bin/python bench/load.py --memory 2000      # one session, 2 000 Playground changes: RSS
+    .venv/bin/python bench/load.py --burst 200        # one tab fires 200 changes: another's wait
+    .venv/bin/python bench/load.py --cpu 12           # server CPU and bytes per rerun, every page
+
+Without --url it starts `streamlit run app.py` itself (and reads its RSS from /proc). Each student
+opens a lesson, then every 1–3 s moves a random slider to a random value, and now and then opens
+another page. Printed beside the budgets of DESIGN.md §6.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser import served  # noqa: E402
+from stclient import Session  # noqa: E402
+
+PAGES = ("playground", "ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle", "sharp_flat")
+SETTINGS = ("lang", "projector", "speed")  # the sidebar's: the same on every page, not what a class moves
+
+
+def rss_mb(pid):
+    """Resident memory of the server process, from /proc (MB)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def random_value(which, body, rng):
+    """A value a user could pick on this slider (a select-slider's option, or a step of a slider)."""
+    if body.options:
+        return rng.choice(list(body.options))
+    steps = max(1, int(round((body.max - body.min) / body.step))) if body.step else 100
+    return body.min + rng.randint(0, steps) * (body.step or (body.max - body.min) / 100)
+
+
+async def student(base, rng, until, record):
+    """One tab: a page, then a control change every 1–3 s; a new page now and then."""
+    try:
+        async with Session(base, timeout=60) as session:
+            run = await session.open(rng.choice(PAGES))
+            record(run, "open")
+            while time.perf_counter() < until:
+                await asyncio.sleep(rng.uniform(1.0, 3.0))
+                if rng.random() < 0.1:
+                    run = await session.open(rng.choice(PAGES))
+                    record(run, "open")
+                    continue
+                sliders = [k for k, (which, _) in session.widgets.items() if which == "slider" and k not in SETTINGS
+                           and k in run.widgets]
+                if not sliders:
+                    continue
+                key = rng.choice(sliders)
+                which, body = session.widgets[key]
+                run = await session.change(key, random_value(which, body, rng))
+                record(run, "change")
+    except Exception as error:  # a dropped connection or a timeout counts as an error
+        record(None, f"error: {type(error).__name__}: {error}")
+
+
+async def a_class(base, sessions, seconds, seed=0):
+    rng = random.Random(seed)
+    results = {"open": [], "change": [], "bytes": [], "errors": []}
+
+    def record(run, kind):
+        if run is None:
+            results["errors"].append(kind)
+        elif run.exceptions or run.status != "FINISHED_SUCCESSFULLY":
+            results["errors"].append(f"{kind}: {run.status} {run.exceptions[:1]}")
+        else:
+            results[kind].append(run.seconds)
+            if kind == "change":
+                results["bytes"].append(run.bytes)
+    until = time.perf_counter() + seconds
+    await asyncio.gather(*(student(base, random.Random(rng.random()), until, record) for _ in range(sessions)))
+    return results
+
+
+async def one_link(base, sessions, page="playground", query="pg_surface=rosenbrock"):
+    """A whole class opening the same link at once: each one's time to its last chart."""
+    async def open_it():
+        async with Session(base, timeout=120) as session:
+            return await session.open(page, query)
+    runs = await asyncio.gather(*(open_it() for _ in range(sessions)))
+    return [run.seconds for run in runs if run.status == "FINISHED_SUCCESSFULLY" and run.charts]
+
+
+async def memory(base, changes, pid, seed=0):
+    """One session making many Playground changes: the server's RSS every 10 % of the way."""
+    rng = random.Random(seed)
+    samples = [(0, rss_mb(pid))]
+    async with Session(base, timeout=120) as session:
+        await session.open("playground")
+        for k in range(1, changes + 1):
+            sliders = [key for key, (which, _) in session.widgets.items() if which == "slider" and key not in SETTINGS]
+            key = rng.choice(sliders)
+            which, body = session.widgets[key]
+            await session.change(key, random_value(which, body, rng))
+            if k % max(1, changes // 10) == 0:
+                samples.append((k, rss_mb(pid)))
+    return samples
+
+
+async def burst(base, count):
+    """One tab fires `count` changes without waiting for any; another tab's reruns meanwhile."""
+    async with Session(base) as noisy, Session(base) as quiet:
+        await noisy.open("momentum")
+        await quiet.open("adam")
+        alone = [(await quiet.change("adam_steps", 100 + 10 * (k % 2))).seconds for k in range(4)]
+        which, body = noisy.widgets["mo_steps"]
+        from stclient import widget_state
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        for k in range(count):
+            message = BackMsg()
+            message.rerun_script.page_name = "momentum"
+            message.rerun_script.widget_states.widgets.extend([widget_state(which, body, 10 + 10 * (k % 39))])
+            await noisy.socket.send(message.SerializeToString())
+        started = time.perf_counter()
+        during = []
+        for k in range(4):
+            during.append((await quiet.change("adam_steps", 120 + 10 * (k % 2))).seconds)
+        return alone, during, time.perf_counter() - started
+
+
+def cpu_seconds(pid):
+    """User + system CPU time the server has used so far, threads that have ended included (each
+    script run has its own thread). In clock ticks of 10 ms: average over many reruns."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_rerun(base, pid, changes, seed=0):
+    """Per page: the server's mean CPU time and the median bytes sent per control change, over
+    `changes` random slider changes one at a time (nothing else running; the page's first open is
+    not counted)."""
+    rng = random.Random(seed)
+    figures = {}
+    async with Session(base, timeout=120) as session:
+        for page in PAGES:
+            await session.open(page)
+            await asyncio.sleep(0.3)
+            sent = []
+            before = cpu_seconds(pid)
+            for _ in range(changes):
+                sliders = [k for k, (which, _) in session.widgets.items() if which == "slider" and k not in SETTINGS]
+                key = rng.choice(sliders)
+                which, body = session.widgets[key]
+                sent.append((await session.change(key, random_value(which, body, rng))).bytes)
+            await asyncio.sleep(0.3)  # the server's bookkeeping after the last message
+            figures[page] = ((cpu_seconds(pid) - before) / changes, statistics.median(sent))
+    return figures
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def main(args):
+    process = []
+    with served(timeout=300, process_out=process) if not args.url else _given(args.url) as base:
+        pid = process[0].pid if process else None
+        asyncio.run(_warm(base))
+        if args.memory:
+            samples = asyncio.run(memory(base, args.memory, pid))
+            print(f"one session, {args.memory} Playground changes: server RSS (MB) "
+                  + ", ".join(f"{k}: {mb:.0f}" for k, mb in samples))
+            first, last = samples[1][1], samples[-1][1]
+            print(f"  growth over the last 90 % of the changes: {last - first:+.0f} MB")
+            return
+        if args.cpu:
+            print(f"server CPU (mean) and bytes sent (median) per control change, {args.cpu} random slider changes a page")
+            for page, (cpu, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu)).items():
+                print(f"  {page:<12}{cpu * 1e3:7.0f} ms CPU {'within' if cpu <= 0.03 else 'OVER':>7}"
+                      f"{sent / 1e3:9.0f} kB sent {'within' if sent <= 300e3 else 'OVER':>7}")
+            print("  budgets: ≤ 30 ms of server CPU, ≤ 300 kB sent per rerun")
+            return
+        if args.burst:
+            alone, during, _ = asyncio.run(burst(base, args.burst))
+            print(f"burst of {args.burst} changes in one tab: another tab's rerun {statistics.median(alone):.2f} s alone, "
+                  f"{max(during):.2f} s at worst during the burst (budget 1 s)")
+            return
+        before = rss_mb(pid) if pid else None
+        results = asyncio.run(a_class(base, args.sessions, args.seconds))
+        changes, opens = results["change"], results["open"]
+        print(f"{args.sessions} sessions for {args.seconds} s: {len(changes)} control changes, {len(opens)} page opens, "
+              f"{len(results['errors'])} errors")
+        for error in results["errors"][:5]:
+            print("  ", error[:200])
+        print(f"  control change → last message: p50 {percentile(changes, 0.5):.2f} s, p95 {percentile(changes, 0.95):.2f} s "
+              f"(budget p95 ≤ 1 s)")
+        print(f"  page open: p50 {percentile(opens, 0.5):.2f} s, p95 {percentile(opens, 0.95):.2f} s")
+        if results["bytes"]:
+            print(f"  bytes per control change: median {statistics.median(results['bytes']) / 1e3:.0f} kB")
+        opened = asyncio.run(one_link(base, args.sessions))
+        print(f"  {args.sessions} sessions opening one Playground link at once: slowest {max(opened):.2f} s, "
+              f"median {statistics.median(opened):.2f} s, {args.sessions - len(opened)} failed (budget 2 s)")
+        if pid:
+            print(f"  server RSS: {before:.0f} MB before, {rss_mb(pid):.0f} MB after")
+
+
+async def _warm(base):
+    """Every page once, so the measurement starts with compiled kernels, as after `make run`."""
+    async with Session(base, timeout=300) as session:
+        for page in PAGES:
+            await session.open(page)
+
+
+class _given:
+    def __init__(self, url):
+        self.url = url
+
+    def __enter__(self):
+        return self.url
+
+    def __exit__(self, *exc):
+        return False
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--url")
+    parser.add_argument("--memory", type=int, default=0)
+    parser.add_argument("--burst", type=int, default=0)
+    parser.add_argument("--cpu", type=int, default=0)
+    main(parser.parse_args())
