@@ -70,7 +70,7 @@ def escape_times(name, settings):
             for optimizer, lr, noise, hyper in settings]
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(max_entries=1, show_spinner=False)
 def minimum_fractions():
     return [surfaces.minimum_fraction(n, SAMPLES) for n in DIMENSIONS]
 

@@ -69,9 +69,14 @@ async def student(base, rng, until, record):
         record(None, f"error: {type(error).__name__}: {error}")
 
 
-async def a_class(base, sessions, seconds, seed=0):
+async def a_class(base, sessions, seconds, seed=0, pid=None):
     rng = random.Random(seed)
-    results = {"open": [], "change": [], "bytes": [], "errors": []}
+    results = {"open": [], "change": [], "bytes": [], "errors": [], "rss": []}
+
+    async def sample_memory():
+        while pid and time.perf_counter() < until:
+            results["rss"].append(rss_mb(pid))
+            await asyncio.sleep(seconds / 10)
 
     def record(run, kind):
         if run is None:
@@ -83,7 +88,8 @@ async def a_class(base, sessions, seconds, seed=0):
             if kind == "change":
                 results["bytes"].append(run.bytes)
     until = time.perf_counter() + seconds
-    await asyncio.gather(*(student(base, random.Random(rng.random()), until, record) for _ in range(sessions)))
+    await asyncio.gather(sample_memory(),
+                         *(student(base, random.Random(rng.random()), until, record) for _ in range(sessions)))
     return results
 
 
@@ -176,8 +182,8 @@ def main(args):
             samples = asyncio.run(memory(base, args.memory, pid))
             print(f"one session, {args.memory} Playground changes: server RSS (MB) "
                   + ", ".join(f"{k}: {mb:.0f}" for k, mb in samples))
-            first, last = samples[1][1], samples[-1][1]
-            print(f"  growth over the last 90 % of the changes: {last - first:+.0f} MB")
+            later = [mb for k, mb in samples if k >= args.memory // 2]
+            print(f"  second half of the changes: {min(later):.0f}–{max(later):.0f} MB (bounded: the caches are full)")
             return
         if args.cpu:
             print(f"server CPU (mean) and bytes sent (median) per control change, {args.cpu} random slider changes a page")
@@ -192,7 +198,7 @@ def main(args):
                   f"{max(during):.2f} s at worst during the burst (budget 1 s)")
             return
         before = rss_mb(pid) if pid else None
-        results = asyncio.run(a_class(base, args.sessions, args.seconds))
+        results = asyncio.run(a_class(base, args.sessions, args.seconds, pid=pid))
         changes, opens = results["change"], results["open"]
         print(f"{args.sessions} sessions for {args.seconds} s: {len(changes)} control changes, {len(opens)} page opens, "
               f"{len(results['errors'])} errors")
@@ -207,7 +213,8 @@ def main(args):
         print(f"  {args.sessions} sessions opening one Playground link at once: slowest {max(opened):.2f} s, "
               f"median {statistics.median(opened):.2f} s, {args.sessions - len(opened)} failed (budget 2 s)")
         if pid:
-            print(f"  server RSS: {before:.0f} MB before, {rss_mb(pid):.0f} MB after")
+            print(f"  server RSS (MB): {before:.0f} before, then every {args.seconds / 10:.0f} s: "
+                  + ", ".join(f"{mb:.0f}" for mb in results["rss"]) + f"; {rss_mb(pid):.0f} at the end")
 
 
 async def _warm(base):
