@@ -159,3 +159,16 @@ def test_screenshots_for_review(page, base_url, tmp_path_factory):
             assert_no_error(page)
     assert len(list(folder.glob("*.png"))) >= 2 * (len(PAGES) + 1)
     shutil.rmtree(tmp_path_factory.getbasetemp(), ignore_errors=True)
+
+
+def test_a_hostile_link_stays_text_in_the_notice(page, base_url):
+    """The issue's payloads in a real browser: no live link, no external image, no heading."""
+    open_page(page, base_url, "momentum?mo_beta=%0A%0A%5BFix%20this%20link%5D(https%3A%2F%2Fevil.example%2Fx)"
+                              "&mo_condition=%0A%0A!%5Bt%5D(https%3A%2F%2Fevil.example%2Ft.png)"
+                              "&mo_steps=%0A%0A%23%20Server%20moved")
+    alert = page.locator("[data-testid=stAlert]").first
+    assert "mo_beta" in alert.inner_text() and "Fix this link" in alert.inner_text()
+    assert alert.locator("a").count() == 0 and alert.locator("img").count() == 0
+    assert alert.locator("h1, h2, h3, h4, h5, h6").count() == 0
+    assert page.locator("img[src*='evil.example']").count() == 0
+    assert_no_error(page)
