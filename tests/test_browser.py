@@ -2,7 +2,6 @@
 
 import io
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -146,7 +145,7 @@ def test_a_bad_link_gets_a_notice(page, base_url):
     assert_no_error(page)
 
 
-def test_screenshots_for_review(page, base_url, tmp_path_factory):
+def test_screenshots_for_review(page, base_url):
     """Screenshots of every page in both languages at projector size, kept in artifacts/ for a look."""
     folder = ROOT / "artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,7 +157,6 @@ def test_screenshots_for_review(page, base_url, tmp_path_factory):
             page.screenshot(path=str(folder / f"{path or 'home'}-{lang}-1024x768.png"), full_page=True)
             assert_no_error(page)
     assert len(list(folder.glob("*.png"))) >= 2 * (len(PAGES) + 1)
-    shutil.rmtree(tmp_path_factory.getbasetemp(), ignore_errors=True)
 
 
 def test_a_hostile_link_stays_text_in_the_notice(page, base_url):
