@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test test-fast bench chromium clean
+.PHONY: run serve test test-fast bench chromium nginx clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,18 @@ run: $(VENV)/.app-installed
 	@$(PY) -c "import optimizers; optimizers.warm_up()"
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
+# A course: REPLICAS identical servers behind nginx on PORT (session affinity, websockets). It
+# compiles the kernels first and starts nginx only when every replica is healthy.
+serve: $(VENV)/.app-installed nginx
+	$(PY) deploy/serve.py --replicas $(REPLICAS) --port $(PORT)
+
+# Debian's nginx (the light build) for `make serve` and its test.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx-light; \
+	  else sudo -n apt-get update -qq && sudo -n -E apt-get install -y -qq nginx-light; fi; }
+
 # Chromium for the browser tests, from Debian's packages (never `playwright install`).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -30,7 +43,7 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo -n apt-get update -qq && sudo -n -E apt-get install -y -qq chromium; fi; }
 
-test: $(VENV)/.test-installed chromium
+test: $(VENV)/.test-installed chromium nginx
 	$(PY) -m pytest
 
 # Everything but the real browser: a quick loop while editing.

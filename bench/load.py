@@ -4,6 +4,7 @@
     .venv/bin/python bench/load.py --memory 2000      # one session, 2 000 Playground changes: RSS
     .venv/bin/python bench/load.py --burst 200        # one tab fires 200 changes: another's wait
     .venv/bin/python bench/load.py --cpu 12           # server CPU and bytes per rerun, every page
+    .venv/bin/python bench/load.py --replicas 2 --sessions 60   # through nginx (deploy/serve.py)
 
 Without --url it starts `streamlit run app.py` itself (and reads its RSS from /proc). Each student
 opens a lesson, then every 1–3 s moves a random slider to a random value, and now and then opens
@@ -175,7 +176,16 @@ def percentile(values, q):
 
 def main(args):
     process = []
-    with served(timeout=300, process_out=process) if not args.url else _given(args.url) as base:
+    if args.url:
+        place = _given(args.url)
+    elif args.replicas:
+        sys.path.insert(0, str(ROOT / "deploy"))
+        from serve import cluster
+        from browser import free_port
+        place = cluster(args.replicas, free_port())
+    else:
+        place = served(timeout=300, process_out=process)
+    with place as base:
         pid = process[0].pid if process else None
         asyncio.run(_warm(base))
         if args.memory:
@@ -243,4 +253,5 @@ if __name__ == "__main__":
     parser.add_argument("--memory", type=int, default=0)
     parser.add_argument("--burst", type=int, default=0)
     parser.add_argument("--cpu", type=int, default=0)
+    parser.add_argument("--replicas", type=int, default=0, help="that many replicas behind nginx")
     main(parser.parse_args())

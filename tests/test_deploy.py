@@ -1,0 +1,65 @@
+"""`make serve`: replicas behind nginx keep each session on its server and share the class out."""
+
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "deploy"))
+
+from stclient import Session  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+                                reason="nginx is not installed (make test installs it)")
+
+
+@pytest.fixture(scope="module")
+def nginx():
+    from browser import free_port
+    from serve import cluster
+    port = free_port()
+    with cluster(replicas=2, port=port, address="127.0.0.1") as url:
+        yield url
+
+
+def test_a_session_keeps_its_replica_through_nginx(nginx):
+    async def visit():
+        async with Session(nginx) as session:
+            replica = session.socket.response.headers["X-Replica"]
+            first = await session.open("momentum")
+            changed = await session.change("mo_steps", 120)
+            again = await session.change("mo_beta", 0.8)
+            return replica, first, changed, again
+    replica, first, changed, again = asyncio.run(visit())
+    assert replica.startswith("127.0.0.1:")
+    assert first.status == changed.status == again.status == "FINISHED_SUCCESSFULLY"
+    assert first.charts and not first.exceptions
+    # the second change saw the first: the same server kept the session's state over one websocket
+    assert again.query == "mo_steps=120&mo_beta=0.8"
+
+
+def test_new_sessions_are_spread_over_both_replicas(nginx):
+    async def replicas():
+        seen = set()
+        for _ in range(12):
+            async with Session(nginx) as session:
+                seen.add(session.socket.response.headers["X-Replica"])
+        return seen
+    assert len(asyncio.run(replicas())) == 2
+
+
+def test_a_browser_keeps_its_replica_for_every_request(nginx):
+    """Page, scripts, websocket: after the first response sets the affinity cookie, every request of
+    that browser goes to one replica."""
+    import urllib.request
+    with urllib.request.urlopen(nginx + "/momentum") as first:
+        cookie = next(v for k, v in first.headers.items() if k == "Set-Cookie" and "descent_lab_replica" in v)
+    request = urllib.request.Request(nginx + "/_stcore/health", headers={"Cookie": cookie.split(";")[0]})
+    served_by = set()
+    for _ in range(8):
+        with urllib.request.urlopen(request) as reply:
+            served_by.add(reply.headers["X-Replica"])
+    assert len(served_by) == 1
