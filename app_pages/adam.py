@@ -40,7 +40,7 @@ style = common.style()
 
 st.subheader(t("adam.race_title"))
 common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
-common.chart(common.race_figure(surface_name, (), runs, style, common.labels_key(), common.frame_ms()), "adam_race")
+common.chart(common.race_figure(surface_name, (), runs, style, common.labels_key()), "adam_race")
 st.latex(optimizers.rule("adam", dict(adam_hyper), lr))
 
 st.subheader(t("adam.cold_title"))

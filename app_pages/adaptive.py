@@ -50,8 +50,7 @@ for column, (name, params) in zip(columns, ravines.items()):
     with column:
         st.subheader(t("adaptive.aligned") if name == "aligned" else t("adaptive.rotated", angle=f"{angle:g}"))
         common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
-        common.chart(common.race_figure("elongated_bowl", params, runs, style, common.labels_key(),
-                                        common.frame_ms()), f"rms_{name}")
+        common.chart(common.race_figure("elongated_bowl", params, runs, style, common.labels_key()), f"rms_{name}")
 
 where = {name: common.surface("elongated_bowl", params) for name, params in ravines.items()}
 table = pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],

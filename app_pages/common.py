@@ -5,21 +5,18 @@ import gc
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.io
 import streamlit as st
 
 import figures
 import optimizers
 import surfaces
 
-from . import controls
+from . import controls, player
 from .i18n import LANGUAGE_KEY, LANGUAGES, t, use_language
 
 PROJECTOR_KEY = "projector"
 SPEED_KEY = "speed"
-SPEEDS = (0.5, 1.0, 2.0)
-CHART_CONFIG = {"displaylogo": False, "responsive": True,
-                "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "descent-lab"}}
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 # Learning rates offered on a log scale: 1, 2, 5 per decade.
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
@@ -64,24 +61,13 @@ def style():
     return figures.style_for(st.session_state.get(PROJECTOR_KEY, False))
 
 
-# plotly.js waits a frame's duration after drawing it, so the period is duration + drawing time
-# (≈ 10–15 ms for our maps in headless Chromium on 2 cores): 20 ms gives ≥ 30 frames a second at 1×.
-FRAME_MS = 20
-
-
-def frame_ms():
-    """Milliseconds requested per animation frame at the chosen speed (1×: ≥ 30 fps measured)."""
-    return int(round(FRAME_MS / st.session_state.get(SPEED_KEY, 1.0)))
-
-
 def optimizer_label(name, hyper=None):
     return t(f"optimizer.{figures.variant(name, hyper)}")
 
 
 def map_labels(axes="theta"):
     x, y = ("common.w", "common.b") if axes == "wb" else ("common.x", "common.y")
-    return {"x": t(x), "y": t(y), "play": t("common.play"), "pause": t("common.pause"),
-            "step": t("common.step"), "start": t("common.start"), "minimum": t("common.minimum"),
+    return {"x": t(x), "y": t(y), "step": t("common.step"), "start": t("common.start"), "minimum": t("common.minimum"),
             "gradient": t("common.gradient_arrow"), "update": t("common.update_arrow"),
             "loss": t("common.loss")}
 
@@ -115,39 +101,24 @@ def clicked_point(points, bounds):
 
 
 def _take_click(chart_key, click):
-    selection = st.session_state[chart_key]
-    try:
-        points = selection["selection"]["points"]
-    except (TypeError, KeyError):
-        points = None
-    point = clicked_point(points, click.bounds)
+    value = st.session_state.get(chart_key)
+    point = clicked_point([value] if isinstance(value, dict) else None, click.bounds)
     if point is not None:
         st.session_state[click.flag_key] = True
         st.session_state[click.x_key], st.session_state[click.y_key] = point
 
 
+def player_options(clickable=False, columns=None):
+    return player.options(style().font_size, st.session_state.get(SPEED_KEY, 1.0), clickable, columns)
+
+
 def chart(figure, key, click=None):
-    """Draw a figure; with `click` (a Click), a click on the chart's points sets those controls."""
+    """Draw a figure (or a list of figures under one Play); with `click` (a Click), a click on the
+    map sets those controls."""
     chart_key = f"chart-{key}"  # never a control's key
-    if click is None:
-        st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG)
-        return
-    st.plotly_chart(figure, key=chart_key, config=CHART_CONFIG, selection_mode="points",
-                    on_select=functools.partial(_take_click, chart_key, click))
-
-
-_encode = plotly.io.to_json
-
-
-def _encode_once(figure, *args, **kwargs):
-    """plotly.io.to_json as st.plotly_chart calls it, but a Prepared figure (cached whole by
-    race_figure) is encoded only the first time it is drawn."""
-    if isinstance(figure, figures.Prepared) and not args and kwargs.keys() <= {"validate"}:
-        return figure.json()
-    return _encode(figure, *args, **kwargs)
-
-
-plotly.io.to_json = _encode_once
+    shown = figure if isinstance(figure, (list, tuple)) else [figure]
+    on_click = None if click is None else functools.partial(_take_click, chart_key, click)
+    player.show(shown, chart_key, player_options(click is not None), on_click)
 
 
 def header(section):
@@ -231,11 +202,11 @@ def backdrop(surface_name, surface_params=()):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={Run: repr, figures.Style: repr})
-def race_figure(surface_name, surface_params, runs, style, labels, frame_ms, progress_total=None, click_grid=0):
+def race_figure(surface_name, surface_params, runs, style, labels, progress_total=None, click_grid=0):
     """The animated map of `runs` (cached whole: figure specs are built once per setting)."""
     paths = simulate(surface_name, surface_params, runs)
     return figures.trajectory_figure(surface(surface_name, surface_params), path_lines(runs, paths),
-                                     style=style, labels=dict(labels), frame_ms=frame_ms,
+                                     style=style, labels=dict(labels),
                                      backdrop=backdrop(surface_name, surface_params),
                                      progress_total=progress_total, click_grid=click_grid)
 

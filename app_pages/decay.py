@@ -114,5 +114,5 @@ runs = (Run("gd", small, ESCAPE_STEPS, label=t("decay.small_run", lr=f"{small:g}
             label=t("decay.both_run", lr=f"{large:g}", every=ESCAPE_SWITCH), color="#009E73"))
 paths = common.simulate("local_minima", (), runs)
 common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
-common.chart(common.race_figure("local_minima", (), runs, style, common.labels_key(), common.frame_ms()), "dc_escape")
+common.chart(common.race_figure("local_minima", (), runs, style, common.labels_key()), "dc_escape")
 common.what_to_notice("decay")

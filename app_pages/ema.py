@@ -78,8 +78,7 @@ if all(abs(beta - b) > 1e-9 for b, _ in LECTURE):
                                 optimizers.ema(highs, beta, bias_correction=correct), x=day_numbers))
 raw = figures.Curve(t("ema.raw"), "#7f7f7f", highs, x=day_numbers)
 common.chart(figures.series_figure(curves, backdrop_curves=[raw], style=style, x_title=t("ema.day"),
-                                   y_title=t("ema.temperature"), labels={**common.map_labels(), "step": t("ema.day")},
-                                   frame_ms=common.frame_ms()), "ema_year")
+                                   y_title=t("ema.temperature")), "ema_year")
 st.latex(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
          + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
 

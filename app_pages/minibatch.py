@@ -63,8 +63,7 @@ columns[0].metric(t("minibatch.updates"), per_epoch)
 columns[1].metric(t("minibatch.per_update"), batch)
 columns[2].metric(t("minibatch.total", epochs=epochs), epochs * per_epoch)
 labels = {**dict(common.labels_key("wb")), "step": t("minibatch.epoch")}
-common.chart(common.race_figure("regression", surface_params, runs, style, tuple(sorted(labels.items())),
-                                common.frame_ms(), progress_total=epochs), "mb_race")
+common.chart(common.race_figure("regression", surface_params, runs, style, tuple(sorted(labels.items())), progress_total=epochs), "mb_race")
 
 st.subheader(t("minibatch.cost_title"))
 mini_path = paths[1]

@@ -44,8 +44,7 @@ style = common.style()
 
 st.subheader(t("momentum.race_title"))
 common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
-common.chart(common.race_figure("elongated_bowl", surface_params, runs, style, common.labels_key(),
-                                common.frame_ms()), "mo_race")
+common.chart(common.race_figure("elongated_bowl", surface_params, runs, style, common.labels_key()), "mo_race")
 reached = [optimizers.first_within(path.points, where.minima, 0.01) for path in paths]
 st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
                            t("momentum.reached"): [t("momentum.never", steps=steps) if r is None else str(r)

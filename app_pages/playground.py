@@ -165,8 +165,7 @@ common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 views = controls.tabs(P + "view", ("map", "surface3d", "loss", "lr", "inspector"),
                       [t("playground.view_map"), t("playground.view_3d"), t("playground.view_loss"),
                        t("playground.view_lr"), t("playground.view_inspector")])
-figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes),
-                            common.frame_ms(), click_grid=CLICK_GRID)
+figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes), click_grid=CLICK_GRID)
 if views["map"].open:
     with views["map"]:
         # a click on the map starts the race there (the start controls take the point, and so the URL)

@@ -117,7 +117,7 @@ widths = (("flat_width", flat_width), ("sharp_width", sharp_width))
 where = common.surface("sharp_flat", widths)
 style = common.style()
 large = BATCHES[-1]
-shown = tuple(int(step) for step in figures.snapshot_steps(steps, 2 * MEMBERS))
+shown = tuple(int(step) for step in figures.snapshot_steps(steps))
 
 # --- where the runs end -------------------------------------------------------------------------------
 st.subheader(t("sharp_flat.cloud_title"))
@@ -129,7 +129,7 @@ clouds = [(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}"), colo
 if batch == large:
     clouds = clouds[1:]
 common.chart(figures.ensemble_figure(where, clouds, shown, style=style, labels=common.map_labels(),
-                                     backdrop=common.backdrop("sharp_flat", widths), frame_ms=6 * common.frame_ms()),
+                                     backdrop=common.backdrop("sharp_flat", widths)),
              "sf_cloud")
 shown_fraction = np.mean(np.all(np.abs(clouds[0][2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
 if shown_fraction < 0.95:

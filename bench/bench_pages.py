@@ -59,7 +59,7 @@ def rerun_times(page, key, values):
         (control(at, key).set_value(value) if key else at).run()
         seen.append(time.perf_counter() - start)
     assert not at.exception, at.exception
-    sizes = [len(chart.proto.spec) for chart in at.get("plotly_chart")]
+    sizes = chart_sizes(at)
     return statistics.median(fresh[2:]), statistics.median(seen), sizes
 
 
@@ -67,7 +67,12 @@ def default_sizes(page):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page(f"app_pages/{page}.py")
     at.run()
-    return [len(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return chart_sizes(at)
+
+
+def chart_sizes(at):
+    """Bytes of each player's figures on the page."""
+    return [sum(len(a.bytes) for a in element.proto.special_args) for element in at.get("component_instance")]
 
 
 LEGEND_CHANGED = ("b => { const l = document.querySelector('[data-testid=stPlotlyChart] .legend');"

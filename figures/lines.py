@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .animation import add_play_controls, frame_steps, thinned_prefix
+from .animation import player_entry
 from .contour import grid
 from .style import Prepared, axis, base_layout, packed
 
@@ -72,35 +72,27 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
     return Prepared({"data": data, "layout": layout})
 
 
-def series_figure(curves, *, style, x_title, y_title, labels, backdrop_curves=(), title=None,
-                  max_frames=90, frame_ms=33, height=None):
+def series_figure(curves, *, style, x_title, y_title, backdrop_curves=(), title=None, height=None, unit=None):
     """Curves traced left to right under Play (e.g. averages following the daily temperatures);
-    `backdrop_curves` (e.g. the raw data as markers) stay fixed behind them."""
+    `backdrop_curves` (e.g. the raw data as markers) stay fixed behind them. unit: the player's
+    readout (see figures.animation.player_entry); by default the point's x value."""
     data = []
     for curve in backdrop_curves:
         x = np.arange(len(curve.values)) if curve.x is None else np.asarray(curve.x)
         data.append({"type": "scatter", "x": packed(x), "y": packed(curve.values), "mode": "markers",
                      "name": curve.label, "marker": {"color": curve.color, "size": max(3, style.marker_size // 3)},
                      "opacity": 0.55, "hovertemplate": curve.label + ": %{y:.4g}<extra>%{x}</extra>"})
-    moving = []
+    grow = []
     columns = []
     for curve in curves:
         x = np.arange(len(curve.values)) if curve.x is None else np.asarray(curve.x, dtype=np.float64)
         points = np.stack([x, np.asarray(curve.values, dtype=np.float64)], axis=1)
         columns.append(points)
-        moving.append(len(data))
+        grow.append((len(data), -1, 1.0))
         data.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "lines",
                      "name": curve.label, "line": {"color": curve.color, "width": style.line_width, "dash": curve.dash},
                      "hovertemplate": curve.label + ": %{y:.4g}<extra>%{x}</extra>"})
     steps = max(len(c) - 1 for c in columns)
-    shown = frame_steps(steps, [len(c) for c in columns], max_frames)
-    frames = []
-    for step in shown:
-        frame = []
-        for points in columns:
-            prefix = thinned_prefix(points, min(step, len(points) - 1))
-            frame.append({"x": packed(prefix[:, 0]), "y": packed(prefix[:, 1])})
-        frames.append({"name": str(step), "data": frame, "traces": moving})
     layout = base_layout(style, x_title, y_title, title=title)
     layout["height"] = height or style.height
     first_x = columns[0][:, 0]
@@ -111,8 +103,9 @@ def series_figure(curves, *, style, x_title, y_title, labels, backdrop_curves=()
     pad = 0.05 * (finite.max() - finite.min() or 1.0)
     layout["yaxis"]["range"] = [float(finite.min() - pad), float(finite.max() + pad)]
     layout["yaxis"]["autorange"] = False
-    add_play_controls(layout, shown, labels, style, frame_ms)
-    return Prepared({"data": data, "layout": layout, "frames": frames})
+    unit = unit or {"name": x_title, "scale": float((first_x[-1] - first_x[0]) / max(steps, 1)),
+                    "offset": float(first_x[0]), "digits": 0}
+    return Prepared({"data": data, "layout": layout, "player": player_entry(steps, grow, unit=unit)})
 
 
 def scatter_figure(groups, *, style, x_title, y_title, title=None, ellipses=(), equal_axes=False, height=None):

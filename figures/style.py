@@ -115,5 +115,5 @@ class Prepared(go.Figure):
         return self._json
 
     def validated(self):
-        """The same figure through plotly.py's validators (tests, exports)."""
-        return go.Figure(self._spec)
+        """The same figure through plotly.py's validators (tests), without the player's entry."""
+        return go.Figure({key: value for key, value in self._spec.items() if key != "player"})

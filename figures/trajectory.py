@@ -4,12 +4,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .animation import WIRE_BYTES_PER_POINT, add_play_controls, frame_steps, thinned_prefix
+from .animation import player_entry
 from .contour import backdrop as make_backdrop
 from .style import Prepared, axis, base_layout, packed
 
-DEFAULT_LABELS = {"x": "x", "y": "y", "play": "▶ Play", "pause": "❚❚ Pause", "step": "step",
-                  "start": "start", "minimum": "minimum", "gradient": "−α·g (plain GD step)",
+DEFAULT_LABELS = {"x": "x", "y": "y", "step": "step", "start": "start", "minimum": "minimum", "gradient": "−α·g (plain GD step)",
                   "update": "Δθ (this optimizer's step)"}
 
 
@@ -65,28 +64,25 @@ def _map_layout(surface, style, labels, title, backdrop):
     return layout
 
 
-def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_frames=90, frame_ms=33,
-                      backdrop=None, progress_total=None, click_grid=0):
-    """The contour map with every path drawn progressively under Play, a step slider, start points
-    (hollow circles), minima (stars) and current positions (filled dots).
+def trajectory_figure(surface, paths, *, style, labels=None, title=None, backdrop=None, progress_total=None,
+                      click_grid=0):
+    """The contour map with every path, its start (hollow circle), its current position (filled dot)
+    and the minima (stars); under Play (figures/player) the paths are drawn step by step.
 
-    Frames carry only the moving traces (each path and its head) as float32, long paths thinned
-    within a frame, so a chart stays under 1 MB; `redraw: False` keeps playback at ≥ 30 fps. `backdrop`
-    (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
-    With `progress_total` (e.g. the number of epochs) paths of different lengths advance together:
-    each frame shows every path up to the same fraction of its run, labelled in those units.
+    `backdrop` (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
+    With `progress_total` (e.g. the number of epochs) paths of different lengths advance together,
+    each at the same fraction of its run, and the player counts in those units.
     `click_grid` = n adds an invisible n × n grid of points, so that a click anywhere on the map
     selects a point (plotly reports clicks on data points only).
     """
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
     traces = _map_traces(surface, style, labels, backdrop)
-    moving = []
     steps = max(len(p.points) - 1 for p in paths) if paths else 0
+    grow = []
     for path in paths:
         points = np.asarray(path.points, dtype=np.float64)
         line = {"color": path.color, "width": style.line_width, "dash": path.dash}
-        moving.append(len(traces))
         traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]),
                        "mode": "lines", "name": path.label, "line": line, "legendgroup": path.label,
                        "hovertemplate": path.label + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
@@ -96,34 +92,18 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, max_fra
                                   "color": path.color, "line": {"width": 3}},
                        "hovertemplate": labels["start"] + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
         head = _last_finite(points, len(points) - 1)
-        moving.append(len(traces))
+        rate = 1.0 if progress_total is None else (len(points) - 1) / max(steps, 1)
+        grow.append((len(traces) - 2, len(traces), rate))
         traces.append({"type": "scatter", "x": [head[0]], "y": [head[1]], "mode": "markers",
                        "name": path.label, "legendgroup": path.label, "showlegend": False,
                        "marker": {"size": style.marker_size, "color": path.color,
                                   "line": {"color": "white", "width": 2}}, "hoverinfo": "skip"})
-
-    frames = []
-    shown = frame_steps(steps, [len(p.points) for p in paths], max_frames)
-    for step in shown:
-        data = []
-        for path in paths:
-            points = np.asarray(path.points, dtype=np.float64)
-            if progress_total is None:
-                upto = min(step, len(points) - 1)
-            else:
-                upto = int(round(step / max(steps, 1) * (len(points) - 1)))
-            head = _last_finite(points, upto)
-            prefix = thinned_prefix(points, upto)
-            data.append({"x": packed(prefix[:, 0]), "y": packed(prefix[:, 1])})
-            data.append({"x": [float(head[0])], "y": [float(head[1])]})
-        frames.append({"name": str(step), "data": data, "traces": moving})
-
     if click_grid:
         traces.append(_click_grid(surface, click_grid))
     layout = _map_layout(surface, style, labels, title, backdrop)
-    slider_labels = None if progress_total is None else [f"{progress_total * s / max(steps, 1):.1f}" for s in shown]
-    add_play_controls(layout, shown, labels, style, frame_ms, slider_labels)
-    return Prepared({"data": traces, "layout": layout, "frames": frames})
+    unit = None if progress_total is None else {"name": labels["step"], "scale": progress_total / max(steps, 1),
+                                                "offset": 0, "digits": 1}
+    return Prepared({"data": traces, "layout": layout, "player": player_entry(steps, grow, unit=unit)})
 
 
 def cloud_figure(surface, clouds, *, style, labels=None, title=None, backdrop=None):
@@ -177,35 +157,27 @@ def inspector_figure(surface, trajectory, step, *, color, label, style, labels=N
     return Prepared({"data": traces, "layout": layout})
 
 
-ENSEMBLE_FRAME_BYTES = 300_000  # frame data of an animated ensemble: the chart stays well under 1 MB
+def snapshot_steps(steps, count=61):
+    """The steps at which an animated ensemble is seen (the player glides between them)."""
+    return np.unique(np.round(np.linspace(0, steps, min(count, steps + 1))).astype(int))
 
 
-def snapshot_steps(steps, members, max_frames=60):
-    """The steps an animated ensemble of `members` points shows, as many as its byte budget allows."""
-    count = int(max(2, min(max_frames, steps + 1, ENSEMBLE_FRAME_BYTES // (members * WIRE_BYTES_PER_POINT))))
-    return np.unique(np.round(np.linspace(0, steps, count)).astype(int))
-
-
-def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, backdrop=None, frame_ms=120):
+def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, backdrop=None):
     """Ensembles of runs moving over the contour map under Play: clouds is a list of
     (label, colour, positions (members, len(shown), 2)) taken at the steps `shown`
-    (see snapshot_steps); the still view shows where they ended. Between two key frames plotly.js
+    (see snapshot_steps); the still view shows where they ended. Between two snapshots the player
     glides every point along a straight line, drawn at the display's frame rate."""
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
     traces = _map_traces(surface, style, labels, backdrop)
     moving = []
     for label, colour, positions in clouds:
-        moving.append(len(traces))
+        moving.append((len(traces), shown, np.asarray(positions, dtype=np.float64)))
         traces.append({"type": "scatter", "x": packed(positions[:, -1, 0]), "y": packed(positions[:, -1, 1]),
                        "mode": "markers", "name": label, "opacity": 0.65, "hoverinfo": "skip",
                        "marker": {"color": colour, "size": style.marker_size * 0.55}})
-    frames = [{"name": str(step), "traces": moving,
-               "data": [{"x": packed(positions[:, k, 0]), "y": packed(positions[:, k, 1])}
-                        for _, _, positions in clouds]} for k, step in enumerate(shown)]
     layout = _map_layout(surface, style, labels, title, backdrop)
-    add_play_controls(layout, shown, labels, style, frame_ms, tween=True)
-    return Prepared({"data": traces, "layout": layout, "frames": frames})
+    return Prepared({"data": traces, "layout": layout, "player": player_entry(int(shown[-1]), snapshots=moving)})
 
 
 def curvature_figure(surface, point, directions, *, style, labels=None, title=None, backdrop=None,

@@ -101,7 +101,7 @@ class Session:
                     exceptions.append(f"{body.type}: {body.message}")
                 elif which == "alert":
                     alerts.append((body.format, body.body))
-                elif which == "plotly_chart":
+                elif which in ("plotly_chart", "component_instance"):
                     charts += 1
                 elif which == "markdown":
                     markdown.append(body.body)
@@ -145,6 +145,8 @@ def widget_state(which, body, value):
         state.string_array_value.data.extend([str(value)])
     elif which == "plotly_chart":
         state.string_value = json.dumps(value)
+    elif which == "component_instance":  # the player: a click on the map
+        state.json_value = json.dumps(value)
     else:
         raise ValueError(f"no widget state for {which}")
     return state

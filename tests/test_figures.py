@@ -1,8 +1,11 @@
-"""The figure builders: valid plotly specs, the animation's frames, NaN gaps, colours, sizes."""
+"""The figure builders: valid plotly specs, what the player animates, NaN gaps, colours, sizes."""
 
 import base64
 import json
 import pickle
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import plotly.io as pio
@@ -27,43 +30,72 @@ def race(surface="rosenbrock", names=("gd", "sgd_momentum", "adam"), steps=300, 
     return where, paths, lines
 
 
-def test_trajectory_figure_is_a_valid_animation():
+NODE = shutil.which("node")
+
+
+def player_frames(spec, positions):
+    """What the browser's player (figures/player/player.js) draws at each timeline position, run in
+    Node: {"data": [{"x", "y"}...], "traces": [...]} per position."""
+    if NODE is None:
+        pytest.skip("Node.js runs the player's code outside a browser")
+    script = (Path(figures.__file__).parent / "player" / "player.js").read_text()
+    program = ("globalThis.window = globalThis;\n" + script + "\n"
+               "const spec = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
+               "const animation = window.DescentPlayer.prepare(spec);\n"
+               f"const out = {json.dumps([float(p) for p in positions])}.map((p) => window.DescentPlayer.frameAt(animation, p));\n"
+               "process.stdout.write(JSON.stringify(out, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v));")
+    done = subprocess.run([NODE, "-e", program], input=pio.json.to_json_plotly(spec), capture_output=True,
+                          text=True, check=True, timeout=60)
+    return json.loads(done.stdout.replace("null", "NaN"))  # JSON has no NaN: a diverged path's gap
+
+
+def test_trajectory_figure_is_valid_and_names_what_moves():
     where, paths, lines = race()
     figure = figures.trajectory_figure(where, lines, style=figures.NORMAL)
-    validated = figure.validated()  # plotly.py's validators accept the hand-built spec
-    assert len(validated.frames) == len(figure.spec["frames"])
+    figure.validated()  # plotly.py's validators accept the hand-built spec
     spec = figure.spec
     static = 2  # contour lines + minima
     assert len(spec["data"]) == static + 3 * len(lines)
     image = spec["layout"]["images"][0]
     assert image["layer"] == "below" and image["source"].startswith("data:image/png;base64,")
-    assert [b["method"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["animate", "animate"]
-    play = spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
-    assert play["frame"]["redraw"] is False and play["frame"]["duration"] <= 33  # ≥ 30 fps
+    assert "updatemenus" not in spec["layout"] and "frames" not in spec  # the player's controls are HTML
+    player = spec["player"]
+    assert player["steps"] == 300
+    assert [spec["data"][path]["name"] for path, _, _ in player["grow"]] == [line.label for line in lines]
+    for k, (path, head, rate) in enumerate(player["grow"]):
+        assert (path, head, rate) == (static + 3 * k, static + 3 * k + 2, 1.0)
+        np.testing.assert_array_equal(unpack(spec["data"][path]["x"]), paths[k].points[:, 0].astype(np.float32))
 
 
-def test_frames_draw_the_paths_progressively():
+def test_the_player_draws_each_path_up_to_the_step_and_glides_between_steps():
     where, paths, lines = race(steps=120)
     spec = figures.trajectory_figure(where, lines, style=figures.NORMAL).spec
-    frames = spec["frames"]
-    assert len(frames) == 90 and frames[0]["name"] == "0" and frames[-1]["name"] == "120"
-    for frame in frames:
-        step = int(frame["name"])
+    frames = player_frames(spec, [0, 37, 37.25, 120])
+    for frame, position in zip(frames, [0, 37, 37.25, 120]):
+        step = int(position)
         for k, path in enumerate(paths):
             line, head = frame["data"][2 * k], frame["data"][2 * k + 1]
-            np.testing.assert_allclose(unpack(line["x"]), path.points[:step + 1, 0].astype(np.float32))  # ≤ 240 steps: exact
-            np.testing.assert_allclose(unpack(head["x"]), [path.points[step, 0]])
-    moving = frames[0]["traces"]
-    assert [spec["data"][i]["name"] for i in moving[::2]] == [line.label for line in lines]
+            expected = path.points[:step + 1].astype(np.float32).astype(np.float64)
+            np.testing.assert_allclose(line["x"][:step + 1], expected[:, 0], rtol=1e-6)
+            np.testing.assert_allclose(line["y"][:step + 1], expected[:, 1], rtol=1e-6)
+            if position == step:
+                assert len(line["x"]) == step + 1 and head["x"] == [pytest.approx(expected[-1, 0], rel=1e-6)]
+            else:  # a quarter of the way along the next step, drawn as a point at the head
+                between = (path.points[step] + 0.25 * (path.points[step + 1] - path.points[step]))
+                assert len(line["x"]) == step + 2
+                np.testing.assert_allclose([line["x"][-1], line["y"][-1]], between, rtol=1e-5)
+                np.testing.assert_allclose([head["x"][0], head["y"][0]], between, rtol=1e-5)
+    assert frames[0]["traces"] == [index for path, head, _ in spec["player"]["grow"] for index in (path, head)]
 
 
-def test_long_paths_are_thinned_within_frames_but_whole_at_the_end():
-    where, paths, lines = race(names=("adam",), steps=1000)
-    spec = figures.trajectory_figure(where, lines, style=figures.NORMAL).spec
-    last = spec["frames"][-1]["data"][0]
-    assert len(unpack(last["x"])) == figures.animation.FRAME_POINTS
-    assert unpack(last["x"])[-1] == np.float32(paths[0].points[-1, 0])
-    assert len(unpack(spec["data"][2]["x"])) == 1001  # the static path: every step
+def test_paths_of_different_lengths_advance_together_in_progress_units():
+    where = surfaces.get("bowl")
+    short, long = (optimizers.run(where, "gd", steps=n, lr=0.05).points for n in (10, 40))
+    lines = [figures.PathLine("a", "#000", short), figures.PathLine("b", "#111", long)]
+    spec = figures.trajectory_figure(where, lines, style=figures.NORMAL, progress_total=5).spec
+    assert spec["player"]["unit"]["scale"] == 5 / 40
+    half = player_frames(spec, [20])[0]
+    assert len(half["data"][0]["x"]) == 6 and len(half["data"][2]["x"]) == 21  # both halfway
 
 
 def test_diverged_path_ends_where_it_diverged():
@@ -86,13 +118,18 @@ def test_colours_are_one_per_optimizer_and_colour_blind_safe():
 
 
 @pytest.mark.parametrize("count, steps", [(3, 500), (6, 300), (6, 1000)])
-def test_chart_json_stays_under_a_megabyte(count, steps):
+def test_an_animated_chart_costs_its_paths_once(count, steps):
+    """Every step of every path, once: the browser draws the earlier steps from them (a chart with
+    a copy of each path per frame cost up to 1 MB)."""
     names = ("gd", "sgd_momentum", "adam", "rmsprop", "momentum", "adagrad")[:count]
     where, _, lines = race(names=names, steps=steps)
     for style in (figures.NORMAL, figures.PROJECTOR):
-        spec = figures.trajectory_figure(where, lines, style=style).to_dict()
-        assert len(pio.to_json(spec, validate=False)) < 1_000_000
-        assert len(spec["frames"]) >= 30
+        figure = figures.trajectory_figure(where, lines, style=style)
+        without_paths = figures.trajectory_figure(where, [], style=style)
+        path_bytes = len(figure.json()) - len(without_paths.json())
+        # two float32 a point in base64, with plotly.io escaping each "/" as \u002f: ≤ 16 bytes
+        assert path_bytes < count * (steps + 1) * 16 + count * 2000
+        assert len(figure.json()) < 300_000
 
 
 def test_inspector_draws_both_arrows_to_one_scale():
@@ -155,17 +192,18 @@ def test_ensemble_figure_moves_every_cloud_and_stays_small():
     where = surfaces.get("sharp_flat")
     starts = np.tile(where.start, (300, 1))
     paths = optimizers.run_ensemble(where, "gd", starts=starts, steps=300, lr=0.1, noise=2.0)
-    shown = figures.snapshot_steps(300, 600)
+    shown = figures.snapshot_steps(300)
     clouds = [("a", "#009E73", paths[:, shown]), ("b", "#D55E00", paths[:, shown])]
     figure = figures.ensemble_figure(where, clouds, shown, style=figures.NORMAL)
-    validated = figure.validated()
-    assert len(validated.frames) == len(shown) and shown[0] == 0 and shown[-1] == 300
-    last = figure.spec["frames"][-1]["data"][0]
-    np.testing.assert_allclose(unpack(last["x"]), paths[:, -1, 0], rtol=1e-6)  # float32 on the wire
-    assert len(json.dumps(figure.spec)) < 600_000
-    play = figure.spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
-    assert play["frame"]["redraw"] is False  # no redraw: the raster map stays, ≥ 30 fps
-    assert play["transition"]["duration"] == play["frame"]["duration"] > 0  # points glide between key frames
+    figure.validated()
+    assert shown[0] == 0 and shown[-1] == 300 and len(shown) == 61
+    np.testing.assert_allclose(unpack(figure.spec["data"][2]["x"]), paths[:, -1, 0], rtol=1e-6)  # the still view
+    assert len(figure.json()) < 600_000
+    k = 20  # at a snapshot the player shows it; halfway to the next, every point halfway along
+    at, halfway = player_frames(figure.spec, [shown[k], (shown[k] + shown[k + 1]) / 2])
+    np.testing.assert_allclose(at["data"][0]["x"], paths[:, shown[k], 0], rtol=1e-5, atol=1e-6)
+    middle = (paths[:, shown[k]] + paths[:, shown[k + 1]]) / 2
+    np.testing.assert_allclose(halfway["data"][1]["y"], middle[:, 1], rtol=1e-5, atol=1e-6)
 
 
 def test_curvature_figure_draws_each_eigenvector_through_the_point():

@@ -182,19 +182,20 @@ def server():
 
 
 CRAFTED = [
-    {"points": [{"x": math.nan, "y": 0.0}]},
-    {"points": [{"x": "abc", "y": 0.0}]},
-    {"points": [{"y": 0.0}]},
-    {"points": [{"x": math.inf, "y": 1.0}]},
-    {"points": [{"x": 1e300, "y": 1.0}]},
-    {"points": "all of them"},
-    {"points": [None]},
+    {"n": 1, "x": math.nan, "y": 0.0},
+    {"n": 1, "x": "abc", "y": 0.0},
+    {"n": 1, "y": 0.0},
+    {"n": 1, "x": math.inf, "y": 1.0},
+    {"n": 1, "x": 1e300, "y": 1.0},
+    "all of them",
+    [{"x": 1.0, "y": 0.5}],
+    None,
 ]
 
 
 @pytest.mark.parametrize("selection", CRAFTED)
 def test_crafted_chart_clicks_change_nothing(server, selection):
-    """A selection no browser would send, over the websocket: no error, and the start stays put."""
+    """A click no browser would send, over the websocket: no error, and the start stays put."""
     import asyncio
     import json
 
@@ -204,8 +205,7 @@ def test_crafted_chart_clicks_change_nothing(server, selection):
         async with Session(server) as session:
             first = await session.open("playground", "pg_surface=bowl")
             _, chart = first.widgets["pg_map"]
-            state = {"selection": {"point_indices": [0], "box": [], "lasso": [], **selection}}
-            return await session.send_raw(chart.id, string_value=json.dumps(state))
+            return await session.send_raw(chart.id, json_value=json.dumps(selection))
     after = asyncio.run(probe())
     assert after.status == "FINISHED_SUCCESSFULLY" and not after.exceptions, after.exceptions
     assert not [text for kind, text in after.alerts if kind == 1], after.alerts
@@ -222,8 +222,8 @@ def test_a_real_click_sets_the_start(server):
         async with Session(server) as session:
             first = await session.open("playground", "pg_surface=bowl")
             _, chart = first.widgets["pg_map"]
-            state = {"selection": {"points": [{"x": 1.0, "y": -0.5}], "point_indices": [0], "box": [], "lasso": []}}
-            return await session.send_raw(chart.id, string_value=json.dumps(state))
+            click = {"n": 1, "x": 1.0, "y": -0.5, "figure": 0, "trace": 9}
+            return await session.send_raw(chart.id, json_value=json.dumps(click))
     after = asyncio.run(probe())
     assert "pg_custom_start=true" in after.query and "pg_x0=1" in after.query and "pg_y0=-0.5" in after.query
 

@@ -8,21 +8,13 @@ import numpy as np
 import pytest
 
 from test_pages import app, assert_healthy
+from test_pages import figure_specs as chart_specs
 
 
 def unpack(value):
     if isinstance(value, dict):
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(np.float64)
     return np.asarray(value, dtype=np.float64)
-
-
-def spec(at, key):
-    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id)
-    return json.loads(chart.proto.spec)
-
-
-def chart_specs(at):
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def test_ema_table_recomputes_the_notes_week():

@@ -27,8 +27,15 @@ def assert_healthy(at):
     assert not at.error, [e.value for e in at.error]
 
 
+def player_specs(element):
+    """The figure specs one player on the page draws (its "specs" argument: a JSON array)."""
+    arg = next(a for a in element.proto.special_args if a.key == "specs")
+    return json.loads(arg.bytes)
+
+
 def figure_specs(at):
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """Every figure on the page, in order (a player may draw several under one Play)."""
+    return [spec for element in at.get("component_instance") for spec in player_specs(element)]
 
 
 def widgets(at):

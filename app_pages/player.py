@@ -1,0 +1,35 @@
+"""Figures on the page through the animation player (figures/player): Play, one step back or
+forward, a step slider, paired maps under one Play, clicks on the map."""
+
+from pathlib import Path
+
+import plotly
+import streamlit as st
+import streamlit.components.v1 as components
+
+from figures import player as frontend
+
+from .i18n import t
+
+# The player's page, and plotly.js from the installed plotly package (served as it is, so the
+# browser runs the plotly.js that plotly.py's specs were written for).
+_PLAYER = components.declare_component("player", path=str(frontend.FRONTEND))
+components.declare_component("plotlyjs", path=str(Path(plotly.__file__).parent / "package_data"))
+
+CONFIG = {"displaylogo": False, "responsive": True,
+          "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "descent-lab"}}
+
+
+def options(font_size, speed=1.0, clickable=False, columns=None):
+    """What the player needs besides the figures: its labels, a race's length, its font size."""
+    labels = {"play": t("common.play"), "pause": t("common.pause"), "step": t("common.step"),
+              "back": t("common.step_back"), "forward": t("common.step_forward")}
+    return {"labels": labels, "seconds": frontend.RACE_SECONDS / speed, "fontSize": font_size,
+            "config": CONFIG, "clickable": clickable, "columns": columns}
+
+
+def show(figures, key, settings, on_click=None):
+    """Draw `figures` (Prepared) side by side under one set of controls; returns the last click
+    ({"x", "y", "n", ...}) or None. on_click runs (as a widget callback) when the map is clicked."""
+    return _PLAYER(specs=frontend.encoded(figures), options=settings, key=key, default=None,
+                   on_change=on_click)

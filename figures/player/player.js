@@ -1,0 +1,204 @@
+// Descent Lab's animation player: plotly.js figures, animated in the browser from their final data.
+//
+// A figure spec may carry a "player" entry (figures/animation.py writes it):
+//   steps      the number of steps the animation runs through (position 0 … steps);
+//   grow       [path trace, head trace or -1, steps per position]: the path is drawn up to the
+//              current position (the last segment interpolated), the head sits at its tip;
+//   snapshots  [{trace, at: [step…], x, y}]: a cloud of points seen at the steps `at`, each flattened
+//              (len(at) × members), interpolated in between;
+//   unit       {name, scale, offset, digits}: the readout is offset + position × scale (epochs, days),
+//              else the step.
+// Every figure mounted together shares one timeline: one Play drives paired maps.
+// The still view (paused at the end) is the spec's own data, so a PNG export is the figure as built.
+(function () {
+  "use strict";
+
+  function decode(array) {
+    if (array && array.bdata !== undefined) {
+      const bytes = Uint8Array.from(atob(array.bdata), (c) => c.charCodeAt(0));
+      const types = {f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array, i2: Int16Array};
+      return new (types[array.dtype] || Float64Array)(bytes.buffer);
+    }
+    return Float64Array.from(array || [], (v) => (v === null ? NaN : v));
+  }
+
+  function lastFinite(xs, ys, upto) {
+    for (let k = Math.min(upto, xs.length - 1); k >= 0; k--) {
+      if (Number.isFinite(xs[k]) && Number.isFinite(ys[k])) return k;
+    }
+    return -1;
+  }
+
+  // The moving traces of one figure at timeline position `pos` (0 … its own steps).
+  function frameAt(animation, pos) {
+    const data = [];
+    const traces = [];
+    for (const g of animation.grow) {
+      const n = g.x.length;
+      const at = Math.min(pos * g.rate, n - 1);
+      const k = Math.floor(at);
+      const f = at - k;
+      let x = g.x.subarray(0, k + 1);
+      let y = g.y.subarray(0, k + 1);
+      let tip = lastFinite(g.x, g.y, k);
+      let head = tip >= 0 ? [g.x[tip], g.y[tip]] : [NaN, NaN];
+      if (f > 1e-9 && k + 1 < n && tip === k && Number.isFinite(g.x[k + 1]) && Number.isFinite(g.y[k + 1])) {
+        head = [g.x[k] + f * (g.x[k + 1] - g.x[k]), g.y[k] + f * (g.y[k + 1] - g.y[k])];
+        x = Float64Array.from(x); y = Float64Array.from(y);
+        const xx = new Float64Array(k + 2); xx.set(x); xx[k + 1] = head[0];
+        const yy = new Float64Array(k + 2); yy.set(y); yy[k + 1] = head[1];
+        x = xx; y = yy;
+      }
+      traces.push(g.trace); data.push({x: x, y: y});
+      if (g.head >= 0) { traces.push(g.head); data.push({x: [head[0]], y: [head[1]]}); }
+    }
+    for (const s of animation.snapshots) {
+      const at = s.at;
+      let j = 0;
+      while (j + 1 < at.length - 1 && at[j + 1] <= pos) j++;
+      const span = at.length > 1 ? at[j + 1] - at[j] : 1;
+      const f = at.length > 1 ? Math.max(0, Math.min(1, (pos - at[j]) / (span || 1))) : 0;
+      const m = s.members;
+      const x = new Float64Array(m); const y = new Float64Array(m);
+      const a = j * m; const b = Math.min(j + 1, at.length - 1) * m;
+      for (let i = 0; i < m; i++) {
+        x[i] = s.x[a + i] + f * (s.x[b + i] - s.x[a + i]);
+        y[i] = s.y[a + i] + f * (s.y[b + i] - s.y[a + i]);
+      }
+      traces.push(s.trace); data.push({x: x, y: y});
+    }
+    return {data: data, traces: traces};
+  }
+
+  function prepare(spec) {
+    const animation = spec.player || null;
+    if (!animation) return null;
+    const grow = (animation.grow || []).map(([trace, head, rate]) => ({
+      trace: trace, head: head, rate: rate,
+      x: decode(spec.data[trace].x), y: decode(spec.data[trace].y),
+    }));
+    const snapshots = (animation.snapshots || []).map((s) => ({
+      trace: s.trace, at: s.at, members: s.members, x: decode(s.x), y: decode(s.y),
+    }));
+    return {steps: animation.steps, grow: grow, snapshots: snapshots, unit: animation.unit || null};
+  }
+
+  function button(text, title, onClick) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = text; b.title = title; b.setAttribute("aria-label", title);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  // Mount figures (plotly.js specs) into `root` with one set of controls; options: labels, seconds
+  // (a race's length at 1×), fontSize, config, onClick(point), columns.
+  function mount(root, specs, options) {
+    const labels = options.labels || {};
+    const plots = [];
+    const grid = document.createElement("div");
+    grid.className = "dl-grid";
+    grid.style.gridTemplateColumns = `repeat(${options.columns || specs.length}, minmax(0, 1fr))`;
+    root.appendChild(grid);
+    for (const spec of specs) {
+      const div = document.createElement("div");
+      div.className = "dl-plot";
+      grid.appendChild(div);
+      const layout = Object.assign({}, spec.layout, {autosize: true});
+      delete layout.width;
+      plots.push({div: div, spec: spec, animation: prepare(spec), layout: layout});
+    }
+    const animated = plots.filter((p) => p.animation);
+    const steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
+    const promises = plots.map((p) => Plotly.newPlot(p.div, p.spec.data, p.layout, options.config || {}));
+    if (options.onClick) {
+      plots.forEach((p, i) => p.div.on && promises[i].then(() => p.div.on("plotly_click", (event) => {
+        const point = event.points && event.points[0];
+        if (point) options.onClick({x: point.x, y: point.y, figure: i, trace: point.curveNumber});
+      })));
+    }
+    const state = {pos: steps, playing: false, last: null, busy: false, pending: false};
+    if (!animated.length) return {plots: plots, ready: Promise.all(promises), state: state};
+
+    const bar = document.createElement("div");
+    bar.className = "dl-controls";
+    bar.style.fontSize = `${options.fontSize || 15}px`;
+    const play = button(labels.play || "▶ Play", labels.play || "Play", () => toggle());
+    const back = button("◀", labels.back || "one step back", () => stepBy(-1));
+    const forward = button("▶", labels.forward || "one step forward", () => stepBy(1));
+    back.className = forward.className = "dl-step";
+    play.className = "dl-play";
+    const slider = document.createElement("input");
+    slider.type = "range"; slider.min = 0; slider.max = steps; slider.step = 1; slider.value = steps;
+    slider.setAttribute("aria-label", labels.step || "step");
+    const readout = document.createElement("span");
+    readout.className = "dl-readout";
+    bar.append(play, back, forward, slider, readout);
+    root.appendChild(bar);
+
+    const unit = animated[0].animation.unit || {name: labels.step || "step", scale: 1, offset: 0, digits: 0};
+    function label(pos) {
+      const value = (p) => (unit.offset + p * unit.scale).toFixed(unit.digits);
+      return `${unit.name} ${value(pos)} / ${value(steps)}`;
+    }
+
+    function draw() {
+      if (state.busy) { state.pending = true; return; }
+      state.busy = true;
+      const jobs = animated.map((p) => {
+        const own = p.animation.steps === steps ? state.pos : state.pos * p.animation.steps / (steps || 1);
+        const frame = frameAt(p.animation, own);
+        return Plotly.animate(p.div, frame, {transition: {duration: 0}, frame: {duration: 0, redraw: false},
+                                             mode: "immediate"});
+      });
+      slider.value = Math.floor(state.pos + 1e-9);
+      readout.textContent = label(Math.floor(state.pos + 1e-9));
+      Promise.all(jobs).catch(() => null).then(() => {
+        state.busy = false;
+        if (state.pending) { state.pending = false; draw(); }
+      });
+    }
+
+    function setPlaying(on) {
+      state.playing = on;
+      play.textContent = on ? (labels.pause || "❚❚ Pause") : (labels.play || "▶ Play");
+      root.dataset.playing = on ? "true" : "false";
+      if (on) { state.last = null; requestAnimationFrame(tick); }
+    }
+
+    function toggle() {
+      if (!state.playing && state.pos >= steps) { state.pos = 0; }
+      setPlaying(!state.playing);
+    }
+
+    function stepBy(delta) {
+      setPlaying(false);
+      state.pos = Math.max(0, Math.min(steps, Math.round(state.pos) + delta));
+      draw();
+    }
+
+    function tick(now) {
+      if (!state.playing) return;
+      if (state.last !== null) {
+        state.pos = Math.min(steps, state.pos + (now - state.last) * steps / (1000 * (options.seconds || 10)));
+      }
+      state.last = now;
+      draw();
+      if (state.pos >= steps) { setPlaying(false); return; }
+      requestAnimationFrame(tick);
+    }
+
+    slider.addEventListener("input", () => { setPlaying(false); state.pos = Number(slider.value); draw(); });
+    root.tabIndex = 0;
+    root.addEventListener("keydown", (event) => {
+      if (event.target === slider && (event.key === "ArrowLeft" || event.key === "ArrowRight")) return;
+      if (event.key === "ArrowLeft") { stepBy(-1); event.preventDefault(); }
+      else if (event.key === "ArrowRight") { stepBy(1); event.preventDefault(); }
+      else if (event.key === " ") { toggle(); event.preventDefault(); }
+    });
+    readout.textContent = label(steps);
+    return {plots: plots, ready: Promise.all(promises), state: state, toggle: toggle, stepBy: stepBy,
+            seek: (pos) => { setPlaying(false); state.pos = pos; draw(); }};
+  }
+
+  window.DescentPlayer = {mount: mount, frameAt: frameAt, prepare: prepare};
+})();
