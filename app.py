@@ -16,6 +16,7 @@ st.set_page_config(page_title="Descent Lab", page_icon="📉", layout="wide",
                    initial_sidebar_state="collapsed" if common.projector_requested() else "expanded")
 controls.begin_run()
 common.settings_sidebar()
+common.home_at_its_name()
 navigation = st.navigation({
     t("app.name"): [
         st.Page(PAGES / "home.py", title=t("pages.home"), url_path="home", icon="🏠", default=True),

@@ -39,9 +39,9 @@ paths = common.simulate(surface_name, (), runs)
 style = common.style()
 
 st.subheader(t("adam.race_title"))
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 common.chart(common.race_figure(surface_name, (), runs, style, common.labels_key()), "adam_race")
-st.latex(optimizers.rule("adam", dict(adam_hyper), lr))
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.show_rule("adam", dict(adam_hyper), lr)
 
 st.subheader(t("adam.cold_title"))
 st.markdown(t("adam.cold_intro"))
@@ -66,10 +66,11 @@ st.markdown(t("adam.cold_explain", ratio=theory, bigger=t("adam.larger") if theo
 
 st.subheader(t("adam.ledger_title"))
 adam_path = paths[2]
-step = controls.slider(P + "ledger", t("adam.ledger_step"), 0, steps - 1, 0, 1)
-ledger = {"g_t": adam_path.grads[step], "m_t": adam_path.state["m"][step], "v_t": adam_path.state["v"][step],
-          "m̂_t": adam_path.state["m_hat"][step], "v̂_t": adam_path.state["v_hat"][step],
-          "Δθ_t": adam_path.deltas[step]}
+# t counts updates from 1, as the notes and the cold-start chart do: update t uses the gradient at θ₍ₜ₋₁₎
+step = controls.slider(P + "ledger", t("adam.ledger_step"), 1, steps, 1, 1)
+k = step - 1
+ledger = {"gₜ": adam_path.grads[k], "mₜ": adam_path.state["m"][k], "vₜ": adam_path.state["v"][k],
+          "m̂ₜ": adam_path.state["m_hat"][k], "v̂ₜ": adam_path.state["v_hat"][k], "Δθₜ": adam_path.deltas[k]}
 st.dataframe(pd.DataFrame({t("playground.quantity"): list(ledger),
                            "θ₁": [float(v[0]) for v in ledger.values()],
                            "θ₂": [float(v[1]) for v in ledger.values()]}),

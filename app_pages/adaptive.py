@@ -42,15 +42,12 @@ runs = ravine_runs(condition, rms_lr, ada_lr, beta, eps, steps)
 ravines = {"aligned": (("angle", 0.0), ("condition", condition)),
            "rotated": (("angle", angle), ("condition", condition))}
 style = common.style()
-results = {}
-columns = st.columns(2)
-for column, (name, params) in zip(columns, ravines.items()):
-    paths = common.simulate("elongated_bowl", params, runs)
-    results[name] = paths
-    with column:
-        st.subheader(t("adaptive.aligned") if name == "aligned" else t("adaptive.rotated", angle=f"{angle:g}"))
-        common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
-        common.chart(common.race_figure("elongated_bowl", params, runs, style, common.labels_key()), f"rms_{name}")
+results = {name: common.simulate("elongated_bowl", params, runs) for name, params in ravines.items()}
+titles = {"aligned": t("adaptive.aligned"), "rotated": t("adaptive.rotated", angle=f"{angle:g}")}
+common.chart([common.race_figure("elongated_bowl", params, runs, style, common.labels_key(), title=titles[name])
+              for name, params in ravines.items()], "rms_ravines")  # one Play drives both maps
+for name in ravines:
+    common.report_divergence([(f"{run.label} ({titles[name]})", path) for run, path in zip(runs, results[name])])
 
 where = {name: common.surface("elongated_bowl", params) for name, params in ravines.items()}
 table = pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
@@ -76,5 +73,5 @@ common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"),
 with st.expander(t("common.update_rule"), expanded=True):
     for run in runs[1:]:
         st.markdown(f"**{run.label}**")
-        st.latex(optimizers.rule(run.optimizer, dict(run.hyper), run.lr))
+        common.show_rule(run.optimizer, dict(run.hyper), run.lr)
 common.what_to_notice("adaptive")

@@ -30,6 +30,8 @@ h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
 PROJECTOR_CSS = """<style>
 html { font-size: 22px; }
 .stMarkdown p, .stMarkdown li { line-height: 1.45; }
+[data-testid="stMainBlockContainer"] { padding-top: 68px; }
+h1 { font-size: 1.6rem !important; }
 </style>"""
 
 
@@ -49,12 +51,24 @@ def settings_sidebar():
     with st.sidebar:
         st.markdown(f"**{t('app.settings')}**")
         use_language(controls.choice(LANGUAGE_KEY, t("app.language"), list(LANGUAGES), "en",
-                                     format_func=LANGUAGES.get))
+                                     format_func=LANGUAGES.get, on_change=controls.hold_options))
         projector = controls.toggle(PROJECTOR_KEY, t("app.projector"), False, help=t("app.projector_help"))
         controls.select_slider(SPEED_KEY, t("app.speed"), SPEEDS, 1.0, format_func=lambda s: f"{s:g}×",
                                help=t("app.speed_help"))
     if projector:
         st.html(PROJECTOR_CSS)
+
+
+def home_at_its_name():
+    """/home opens the home page: the default page answers only at /, and a typed or old /home link
+    would get "Page not found". (Streamlit resolves the page from the intended path's name.)"""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    pages = getattr(get_script_run_ctx(), "pages_manager", None)
+    try:
+        if pages.intended_page_name == "home" and not pages.intended_page_script_hash:
+            pages.set_script_intent("", "")
+    except AttributeError:  # another Streamlit: /home is then "Page not found", nothing worse
+        pass
 
 
 def style():
@@ -109,7 +123,9 @@ def _take_click(chart_key, click):
 
 
 def player_options(clickable=False, columns=None):
-    return player.options(style().font_size, st.session_state.get(SPEED_KEY, 1.0), clickable, columns)
+    projector = bool(st.session_state.get(PROJECTOR_KEY, False))
+    return player.options(style().font_size, st.session_state.get(SPEED_KEY, 1.0), clickable, columns,
+                          fit=projector)
 
 
 def chart(figure, key, click=None):
@@ -121,9 +137,35 @@ def chart(figure, key, click=None):
     player.show(shown, chart_key, player_options(click is not None), on_click)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number(value, digits=4):
+    """A number for a person: 0.03125, 12.5, 3.2×10⁻²⁵, 1.5×10⁶; — when there is none."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    if value == 0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.{digits}g}"
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{float(mantissa):g}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 def header(section):
+    """The page's title and introduction; on the projector stage the introduction folds away, so
+    that the key chart and its Play sit on the first screen."""
     st.title(t(f"{section}.title"))
-    st.markdown(t(f"{section}.intro"))
+    if st.session_state.get(PROJECTOR_KEY, False):
+        with st.expander(t("common.about_lesson")):
+            st.markdown(t(f"{section}.intro"))
+    else:
+        st.markdown(t(f"{section}.intro"))
+
+
+def show_rule(optimizer, hyper, lr):
+    """An optimizer's update rule with the current values, one equation a line (a long rule on
+    one line ran off the right edge at 1024 px)."""
+    equations = optimizers.rule(optimizer, hyper, lr).split(r",\quad ")
+    st.latex(r"\begin{gathered}" + r" \\ ".join(equations) + r"\end{gathered}")
 
 
 def what_to_notice(section, count=3, **values):
@@ -202,11 +244,11 @@ def backdrop(surface_name, surface_params=()):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={Run: repr, figures.Style: repr})
-def race_figure(surface_name, surface_params, runs, style, labels, progress_total=None, click_grid=0):
+def race_figure(surface_name, surface_params, runs, style, labels, progress_total=None, click_grid=0, title=None):
     """The animated map of `runs` (cached whole: figure specs are built once per setting)."""
     paths = simulate(surface_name, surface_params, runs)
     return figures.trajectory_figure(surface(surface_name, surface_params), path_lines(runs, paths),
-                                     style=style, labels=dict(labels),
+                                     style=style, labels=dict(labels), title=title,
                                      backdrop=backdrop(surface_name, surface_params),
                                      progress_total=progress_total, click_grid=click_grid)
 

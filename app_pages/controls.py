@@ -48,7 +48,10 @@ def inert(text, limit=40):
 
 
 def _notice(key, raw, reason):
-    st.session_state.setdefault(NOTICES, []).append({"key": key, "value": inert(raw), "reason": reason})
+    notice = {"key": key, "value": inert(raw), "reason": reason}
+    notices = st.session_state.setdefault(NOTICES, [])
+    if notice not in notices:  # a value read twice (the language: seeded, then drawn) is told once
+        notices.append(notice)
 
 
 def begin_run():
@@ -150,8 +153,22 @@ def number(key, label, low, high, default, step=None, *, where=st, fmt=None, hel
     return _number_control(where.number_input, key, label, low, high, default, step, fmt, help)
 
 
+# Keys of the controls over option ids. Their browser state is the option's label, which changes with
+# the language: hold_options keeps their values across a language switch.
+_OPTION_KEYS = set()
+
+
+def hold_options():
+    """The language control's callback: each option control keeps the option it had. (It runs while
+    the previous run's labels still decode the browser's state; the next run draws the new labels.)"""
+    for key in _OPTION_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def _option_control(widget, initial_argument, key, label, options, default, **kwargs):
     """A widget over stable option ids; `initial_argument` names how the widget takes its default."""
+    _OPTION_KEYS.add(key)
     options = list(options)
     _seed_from_url(key, _option_parser(options))
     if st.session_state.get(key) not in options:
@@ -170,10 +187,10 @@ def select(key, label, options, default, *, where=st, format_func=str, help=None
                            help=help)
 
 
-def choice(key, label, options, default, *, where=st, format_func=str, help=None):
+def choice(key, label, options, default, *, where=st, format_func=str, help=None, on_change=None):
     """A row of buttons (segmented control) for a few options: one click on a projector."""
     return _option_control(where.segmented_control, "default", key, label, options, default,
-                           format_func=format_func, help=help, required=True)
+                           format_func=format_func, help=help, required=True, on_change=on_change)
 
 
 def select_slider(key, label, options, default, *, where=st, format_func=str, help=None):

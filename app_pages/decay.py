@@ -44,9 +44,14 @@ with st.sidebar:
     schedule = controls.select(P + "schedule", t("decay.schedule"), optimizers.schedule_names(), "inverse_time",
                                format_func=lambda s: t(f"schedule.{s}"))
     lr0 = controls.select_slider(P + "lr0", t("decay.lr0"), RATES, 0.1, format_func=lambda v: f"{v:g}")
-    gamma = controls.slider(P + "gamma", t("decay.gamma"), 0.1, 0.99, 0.5, 0.01)
-    every = controls.slider(P + "every", t("decay.every"), 1, 50, 10, 1)
-    k = controls.select_slider(P + "k", t("decay.k"), DECAY_RATES, 0.05, format_func=lambda v: f"{v:g}")
+    # only the knobs the chosen schedule has (the others would change nothing, yet go into the link)
+    gamma, every, k = 0.5, 10, 0.05
+    if schedule in ("step", "geometric"):
+        gamma = controls.slider(P + "gamma", t("decay.gamma"), 0.1, 0.99, gamma, 0.01)
+    if schedule == "step":
+        every = controls.slider(P + "every", t("decay.every"), 1, 50, every, 1)
+    if schedule in ("exponential", "inverse_time", "inverse_sqrt"):
+        k = controls.select_slider(P + "k", t("decay.k"), DECAY_RATES, k, format_func=lambda v: f"{v:g}")
     warmup = controls.slider(P + "warmup", t("decay.warmup"), 0, 20, 0, 1)
     epochs = controls.slider(P + "epochs", t("decay.epochs"), 10, 200, 30, 5)
     noise = controls.slider(P + "noise", t("decay.noise"), 0.0, 3.0, 1.0, 0.1)
@@ -113,6 +118,6 @@ runs = (Run("gd", small, ESCAPE_STEPS, label=t("decay.small_run", lr=f"{small:g}
         Run("gd", large, ESCAPE_STEPS, schedule="step", schedule_params=(("every", ESCAPE_SWITCH), ("gamma", 0.1)),
             label=t("decay.both_run", lr=f"{large:g}", every=ESCAPE_SWITCH), color="#009E73"))
 paths = common.simulate("local_minima", (), runs)
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 common.chart(common.race_figure("local_minima", (), runs, style, common.labels_key()), "dc_escape")
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 common.what_to_notice("decay")

@@ -43,6 +43,23 @@ with st.sidebar:
     year = controls.select(P + "year", t("ema.year"), YEARS, 2012)
 style = common.style()
 
+# --- a year in Seattle ---------------------------------------------------------------------------
+st.subheader(t("ema.year_title"))
+highs = daily_highs(year)
+day_numbers = np.arange(1, len(highs) + 1)
+curves = [figures.Curve(t("ema.lecture_beta", beta=b), colour,
+                        optimizers.ema(highs, b, bias_correction=correct), x=day_numbers)
+          for b, colour in LECTURE]
+if all(abs(beta - b) > 1e-9 for b, _ in LECTURE):
+    curves.append(figures.Curve(t("ema.your_beta", beta=f"{beta:g}"), YOURS,
+                                optimizers.ema(highs, beta, bias_correction=correct), x=day_numbers))
+raw = figures.Curve(t("ema.raw"), "#7f7f7f", highs, x=day_numbers)
+common.chart(figures.series_figure(curves, backdrop_curves=[raw], style=style, x_title=t("ema.day"),
+                                   y_title=t("ema.temperature")), "ema_year")
+st.markdown(t("ema.year_intro"))
+st.latex(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
+         + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
+
 # --- the notes' week -------------------------------------------------------------------------
 st.subheader(t("ema.week_title"))
 st.markdown(t("ema.week_intro"))
@@ -64,23 +81,6 @@ steps = [rf"v_{k} = {beta:g}\cdot {previous[k - 1]:.4g} + {1 - beta:.4g}\cdot {W
          for k in (1, 2, 3)]
 st.latex(r",\quad ".join(steps[:2]))
 st.latex(steps[2] + rf",\qquad \hat v_3 = \frac{{{averages[2]:.4g}}}{{1 - {beta:g}^3}} = {corrected[2]:.4g}")
-
-# --- a year in Seattle ---------------------------------------------------------------------------
-st.subheader(t("ema.year_title"))
-st.markdown(t("ema.year_intro"))
-highs = daily_highs(year)
-day_numbers = np.arange(1, len(highs) + 1)
-curves = [figures.Curve(t("ema.lecture_beta", beta=b), colour,
-                        optimizers.ema(highs, b, bias_correction=correct), x=day_numbers)
-          for b, colour in LECTURE]
-if all(abs(beta - b) > 1e-9 for b, _ in LECTURE):
-    curves.append(figures.Curve(t("ema.your_beta", beta=f"{beta:g}"), YOURS,
-                                optimizers.ema(highs, beta, bias_correction=correct), x=day_numbers))
-raw = figures.Curve(t("ema.raw"), "#7f7f7f", highs, x=day_numbers)
-common.chart(figures.series_figure(curves, backdrop_curves=[raw], style=style, x_title=t("ema.day"),
-                                   y_title=t("ema.temperature")), "ema_year")
-st.latex(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
-         + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
 
 # --- the weights -----------------------------------------------------------------------------------
 st.subheader(t("ema.kernel_title"))

@@ -43,8 +43,8 @@ where = common.surface("elongated_bowl", surface_params)
 style = common.style()
 
 st.subheader(t("momentum.race_title"))
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 common.chart(common.race_figure("elongated_bowl", surface_params, runs, style, common.labels_key()), "mo_race")
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 reached = [optimizers.first_within(path.points, where.minima, 0.01) for path in paths]
 st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
                            t("momentum.reached"): [t("momentum.never", steps=steps) if r is None else str(r)
@@ -77,7 +77,7 @@ with left:
                                           backdrop=common.backdrop("elongated_bowl", surface_params)), "mo_inspect")
 with right:
     g, v, delta = paths[1].grads[step], paths[1].state["v"][step], paths[1].deltas[step]
-    st.dataframe(pd.DataFrame({t("playground.quantity"): ["θ_t", "g_t", "v_t", "Δθ_t"],
+    st.dataframe(pd.DataFrame({t("playground.quantity"): ["θₜ", "gₜ", "vₜ", "Δθₜ"],
                                "θ₁": [paths[1].points[step, 0], g[0], v[0], delta[0]],
                                "θ₂": [paths[1].points[step, 1], g[1], v[1], delta[1]]}),
                  hide_index=True, width="stretch")
@@ -85,5 +85,5 @@ with right:
 with st.expander(t("common.update_rule"), expanded=True):
     for run in runs[1:]:
         st.markdown(f"**{run.label}**")
-        st.latex(optimizers.rule(run.optimizer, dict(run.hyper), run.lr))
+        common.show_rule(run.optimizer, dict(run.hyper), run.lr)
 common.what_to_notice("momentum")

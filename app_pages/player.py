@@ -20,12 +20,13 @@ CONFIG = {"displaylogo": False, "responsive": True,
           "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "descent-lab"}}
 
 
-def options(font_size, speed=1.0, clickable=False, columns=None):
-    """What the player needs besides the figures: its labels, a race's length, its font size."""
+def options(font_size, speed=1.0, clickable=False, columns=None, fit=False):
+    """What the player needs besides the figures: its labels, a race's length, its font size;
+    fit: the projector stage (a chart and its controls fit on the screen)."""
     labels = {"play": t("common.play"), "pause": t("common.pause"), "step": t("common.step"),
               "back": t("common.step_back"), "forward": t("common.step_forward")}
     return {"labels": labels, "seconds": frontend.RACE_SECONDS / speed, "fontSize": font_size,
-            "config": CONFIG, "clickable": clickable, "columns": columns}
+            "config": CONFIG, "clickable": clickable, "columns": columns, "fit": fit}
 
 
 def show(figures, key, settings, on_click=None):

@@ -27,6 +27,7 @@ PARAMETER_SLIDERS = {
     "noise": (0.0, 2.0, 0.1),
 }
 FEATURE_SCALES = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 65.0)
+BUFFER_SYMBOLS = {"m_hat": "m̂", "v_hat": "v̂"}  # the ledger writes the state buffers as the notes do
 CLICK_GRID = 41  # click-to-start resolution: a 41 × 41 grid over the map
 
 
@@ -102,8 +103,8 @@ def leaderboard(runs, paths, where, tolerance):
         distance = min((float(np.hypot(*(final - np.array(m)))) for m in where.minima), default=np.nan)
         row = {t("playground.col_optimizer"): run.label,
                t("playground.col_reached"): t("playground.never") if reached is None else str(reached),
-               t("playground.col_final_loss"): final_loss,
-               t("playground.col_distance"): distance,
+               t("playground.col_final_loss"): common.number(final_loss),
+               t("playground.col_distance"): common.number(distance),
                t("playground.col_diverged"): "—" if path.diverged_at is None else str(path.diverged_at)}
         entries.append(((np.inf if reached is None else reached, final_loss), row))
     return pd.DataFrame([row for _, row in sorted(entries, key=lambda entry: entry[0])])
@@ -111,12 +112,12 @@ def leaderboard(runs, paths, where, tolerance):
 
 def ledger(path, step, optimizer):
     """Step t in numbers: θ, g, the optimizer's buffers, the effective rate and Δθ."""
-    rows = {"θ_t": path.points[step], "g_t": path.grads[step], "α_t": [path.lr[step]] * 2}
+    rows = {"θₜ": path.points[step], "gₜ": path.grads[step], "αₜ": [path.lr[step]] * 2}
     for name, values in path.state.items():
-        rows[f"{name}_t"] = values[step]
+        rows[BUFFER_SYMBOLS.get(name, name) + "ₜ"] = values[step]
     if optimizer in ("rmsprop", "adagrad", "adam"):
         rows["α_eff"] = path.effective_lr()[step]
-    rows["Δθ_t"] = path.deltas[step]
+    rows["Δθₜ"] = path.deltas[step]
     return pd.DataFrame({t("playground.quantity"): list(rows),
                          t("common.coordinate_x"): [float(v[0]) for v in rows.values()],
                          t("common.coordinate_y"): [float(v[1]) for v in rows.values()]})
@@ -161,7 +162,6 @@ with st.sidebar:
 paths = common.simulate(surface_name, surface_params, runs)
 axes = "wb" if where.samples is not None else "theta"
 style = common.style()
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 views = controls.tabs(P + "view", ("map", "surface3d", "loss", "lr", "inspector"),
                       [t("playground.view_map"), t("playground.view_3d"), t("playground.view_loss"),
                        t("playground.view_lr"), t("playground.view_inspector")])
@@ -174,7 +174,8 @@ if views["map"].open:
 if views["surface3d"].open:
     with views["surface3d"]:
         common.chart(figures.surface3d_figure(where, common.path_lines(runs, paths), style=style,
-                                              labels=common.map_labels(axes)), "pg_3d")
+                                              labels=common.map_labels(axes),
+                                              diverged_text=t("common.diverged_note")), "pg_3d")
 if views["loss"].open:
     with views["loss"]:
         log = controls.toggle(P + "log", t("common.log_scale"), True)
@@ -184,7 +185,7 @@ if views["loss"].open:
                   for line, path in zip(common.path_lines(runs, paths), paths)]
         common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"),
                                           y_title=t("common.loss_gap" if gap else "common.loss"),
-                                          log_y=gap), "pg_loss")
+                                          log_y=gap, diverged_text=t("common.diverged_note")), "pg_loss")
 if views["lr"].open:
     with views["lr"]:
         curves = [figures.Curve(line.label, line.color, path.lr, line.dash)
@@ -204,19 +205,20 @@ if views["inspector"].open:
         st.markdown(f"**{t('playground.ledger')}** (t = {step})")
         st.dataframe(ledger(path, step, run.optimizer), hide_index=True, width="stretch")
 
+common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 st.subheader(t("playground.leaderboard"))
 if not where.minima:
     st.caption(t("playground.no_minimum"))
-st.dataframe(leaderboard(runs, paths, where, tolerance), hide_index=True, width="stretch")
+st.table(leaderboard(runs, paths, where, tolerance), hide_index=True)  # every column whole, wrapped
 with st.expander(t("common.update_rule"), expanded=False):
     for run in runs:
         st.markdown(f"**{run.label}**")
-        st.latex(optimizers.rule(run.optimizer, dict(run.hyper), run.lr))
+        common.show_rule(run.optimizer, dict(run.hyper), run.lr)
 with st.expander(t("playground.export")):
     st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths),
                        file_name="descent-lab.csv", mime="text/csv", key="pg_csv")
     st.download_button(t("common.download_html"),
-                       lambda: figure.validated().to_html(include_plotlyjs=True, full_html=True),
+                       lambda: figures.player.page([figure], {**common.player_options(), "fit": False}),
                        file_name="descent-lab.html", mime="text/html", key="pg_html")
     st.caption(t("common.png_hint"))
 common.what_to_notice("playground")

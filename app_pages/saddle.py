@@ -251,7 +251,7 @@ with st.expander(t("common.update_rule"), expanded=True):
     for run in runs:
         if not run.noise:
             st.markdown(f"**{run.label}**")
-            st.latex(optimizers.rule(run.optimizer, dict(run.hyper), run.lr))
+            common.show_rule(run.optimizer, dict(run.hyper), run.lr)
 
 low, high = int(np.argmin(np.abs(SWEEP - 1e-2))), int(np.argmin(np.abs(SWEEP - 1e-8)))
 common.what_to_notice("saddle", gd_high=steps_text(times[0][low], ESCAPE_STEPS),

@@ -121,7 +121,6 @@ shown = tuple(int(step) for step in figures.snapshot_steps(steps))
 
 # --- where the runs end -------------------------------------------------------------------------------
 st.subheader(t("sharp_flat.cloud_title"))
-st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
 flat_by_batch, travelled = batch_sweep(widths, lr, sigma1, steps).T
 by_batch = dict(zip(BATCHES, flat_by_batch))
 clouds = [(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}"), colour,
@@ -131,6 +130,7 @@ if batch == large:
 common.chart(figures.ensemble_figure(where, clouds, shown, style=style, labels=common.map_labels(),
                                      backdrop=common.backdrop("sharp_flat", widths)),
              "sf_cloud")
+st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
 shown_fraction = np.mean(np.all(np.abs(clouds[0][2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
 if shown_fraction < 0.95:
     st.caption(t("sharp_flat.off_map", share=f"{1 - shown_fraction:.0%}"))

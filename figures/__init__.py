@@ -4,6 +4,7 @@
     >>> fig = trajectory_figure(surface, [PathLine("Adam", color("adam"), path.points)], style=NORMAL)
 """
 
+from . import player
 from .contour import backdrop, background_image, contour_lines, grid
 from .lines import (Curve, coordinate_curves, curve_figure, scatter_figure, series_figure, shaded_spans,
                     surface3d_figure)

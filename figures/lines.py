@@ -6,7 +6,7 @@ import numpy as np
 
 from .animation import player_entry
 from .contour import grid
-from .style import Prepared, axis, base_layout, packed
+from .style import Prepared, axis, base_layout, log_ticks, packed, stacked_widths
 
 
 @dataclass(frozen=True)
@@ -31,22 +31,38 @@ def shaded_spans(mask, color="rgba(213,94,0,0.14)"):
             for start, stop in zip(edges[::2], edges[1::2])]
 
 
-def _log_ticks(values):
-    """Ticks at 1, 2, 5 per decade over a narrow range; one per decade over a wide one, where the
-    in-between labels would run into the powers of ten."""
-    values = np.concatenate([np.ravel(v) for v in values] or [np.zeros(0)])
-    values = values[np.isfinite(values) & (values > 0)]
-    wide = len(values) and np.log10(values.max() / values.min()) > 2.5
-    return 1 if wide else "D2"
+def diverged_from(values):
+    """The index from which a curve is non-finite to its end (its run diverged there), else None."""
+    finite = np.isfinite(np.asarray(values, dtype=np.float64))
+    if finite.all() or not finite.any():
+        return None
+    last = int(np.flatnonzero(finite)[-1])
+    return last + 1 if last + 1 < len(finite) else None
+
+
+def diverged_notes(diverged, text, font_size):
+    """One line per diverged run at the chart's top left: [(name, step)] through `text`."""
+    return [{"xref": "paper", "yref": "paper", "x": 0.01, "y": 0.98 - 0.075 * k, "xanchor": "left",
+             "yanchor": "top", "showarrow": False, "text": "✕ " + text.format(name=name, step=step),
+             "font": {"size": font_size, "color": "#B00020"}, "bgcolor": "rgba(255,255,255,0.85)"}
+            for k, (name, step) in enumerate(diverged)]
 
 
 def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, log_x=False, mode="lines",
-                 shapes=None, height=None, x_ticks=None):
+                 shapes=None, height=None, x_ticks=None, diverged_text=None):
     """Curves on one axis. NaN values (after a divergence) leave gaps. x_ticks: where to label the
-    x axis (default: plotly's choice)."""
-    data, shown = [], []
-    for curve in curves:
+    x axis (default: plotly's choice).
+
+    A diverged curve (non-finite to its end) is kept out of the y range: the axis spans the curves
+    that did not diverge and where the diverged ones started, and `diverged_text` ("{name} … {step}")
+    says on the chart which runs diverged and when."""
+    data, shown, diverged = [], [], []
+    widths = stacked_widths(len(curves), style.line_width * 0.8)
+    for curve, width in zip(curves, widths):
         values = np.asarray(curve.values, dtype=np.float64)
+        step = diverged_from(values)
+        if step is not None:
+            diverged.append((curve.label, step))
         x = np.arange(len(values)) if curve.x is None else np.asarray(curve.x)
         if log_y:
             values = np.where(values > 0, values, np.nan)
@@ -54,16 +70,33 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
         # float64 in binary: exact numbers for hover and tests, and far cheaper to encode than JSON text
         data.append({"type": "scatter", "x": packed(x, "f8"), "y": packed(values, "f8"), "mode": curve.mode or mode,
                      "name": curve.label,
-                     "line": {"color": curve.color, "width": style.line_width * 0.8, "dash": curve.dash},
+                     "line": {"color": curve.color, "width": width, "dash": curve.dash},
                      "marker": {"color": curve.color, "size": style.marker_size * 0.6, "symbol": curve.symbol,
                                 "line": {"color": curve.color, "width": 2}},
                      "hovertemplate": curve.label + ": %{y:.5g}<extra>%{x}</extra>"})
     layout = base_layout(style, x_title, y_title, title=title)
     layout["height"] = height or int(style.height * 0.7)
+    steady = [v for v, (c) in zip(shown, curves) if diverged_from(c.values) is None]
+    steady += [v[:1] for v, c in zip(shown, curves) if diverged_from(c.values) is not None]
     if log_y:
-        layout["yaxis"] = axis(y_title, style, type="log", exponentformat="power", dtick=_log_ticks(shown))
+        layout["yaxis"] = axis(y_title, style, type="log", **log_ticks(steady))
     if log_x:
-        layout["xaxis"] = axis(x_title, style, type="log", dtick="D2")
+        xs = [np.arange(len(c.values)) if c.x is None else np.asarray(c.x, dtype=np.float64) for c in curves]
+        layout["xaxis"] = axis(x_title, style, type="log", **log_ticks(xs))
+    if diverged:
+        values = np.concatenate([np.ravel(v) for v in steady])
+        values = values[np.isfinite(values) & ((values > 0) if log_y else True)]
+        if len(values):
+            low, high = values.min(), values.max()
+            if log_y:
+                pad = 0.05 * max(np.log10(high / low), 1.0)
+                layout["yaxis"]["range"] = [float(np.log10(low) - pad), float(np.log10(high) + pad)]
+            else:
+                pad = 0.05 * ((high - low) or abs(high) or 1.0)
+                layout["yaxis"]["range"] = [float(low - pad), float(high + pad)]
+            layout["yaxis"]["autorange"] = False
+        if diverged_text:
+            layout["annotations"] = diverged_notes(diverged, diverged_text, style.font_size)
     if x_ticks is not None:
         layout["xaxis"].update(tickmode="array", tickvals=list(x_ticks), ticktext=[f"{v:g}" for v in x_ticks])
     layout["hovermode"] = "x unified"
@@ -141,9 +174,13 @@ def coordinate_curves(label, color, values, coordinate_names):
             Curve(f"{label} · {coordinate_names[1]}", color, values[:, 1], dash="dot")]
 
 
-def surface3d_figure(surface, paths, *, style, labels, title=None, n=70):
-    """The surface as a 3-D mesh with the paths lying on it (drawn a hair above the surface)."""
+def surface3d_figure(surface, paths, *, style, labels, title=None, n=70, diverged_text=None):
+    """The surface as a 3-D mesh with the paths lying on it (drawn a hair above the surface).
+
+    The scene spans the surface's bounds: a path that leaves them (a diverging run) is drawn up to
+    the edge, and `diverged_text` ("{name} … {step}") names the runs that diverged."""
     xs, ys, z = grid(surface, n)
+    xmin, xmax, ymin, ymax = surface.bounds
     finite = z[np.isfinite(z)]
     ceiling = np.quantile(finite, 0.98)
     clipped = np.minimum(z, ceiling)
@@ -151,8 +188,14 @@ def surface3d_figure(surface, paths, *, style, labels, title=None, n=70):
     data = [{"type": "surface", "x": xs, "y": ys, "z": clipped, "colorscale": "Blues", "reversescale": True,
              "showscale": False, "opacity": 0.92, "hoverinfo": "skip",
              "contours": {"z": {"show": True, "usecolormap": False, "color": "#445", "width": 1}}}]
+    diverged = []
     for path in paths:
         points = np.asarray(path.points, dtype=np.float64)
+        step = diverged_from(points[:, 0])
+        if step is not None:
+            diverged.append((path.label, step))
+        inside = (points[:, 0] >= xmin) & (points[:, 0] <= xmax) & (points[:, 1] >= ymin) & (points[:, 1] <= ymax)
+        points = np.where(inside[:, None], points, np.nan)
         heights = np.minimum(surface.f(points[:, 0], points[:, 1]), ceiling) + lift
         data.append({"type": "scatter3d", "x": points[:, 0], "y": points[:, 1], "z": heights,
                      "mode": "lines", "name": path.label,
@@ -162,10 +205,12 @@ def surface3d_figure(surface, paths, *, style, labels, title=None, n=70):
                      "marker": {"color": path.color, "size": style.marker_size * 0.5, "symbol": "circle-open"}})
     layout = base_layout(style, labels["x"], labels["y"], title=title)
     ticks = {"tickfont": {"size": style.font_size - 3}}
-    layout["scene"] = {"xaxis": {"title": {"text": labels["x"]}, **ticks},
-                       "yaxis": {"title": {"text": labels["y"]}, **ticks},
+    layout["scene"] = {"xaxis": {"title": {"text": labels["x"]}, "range": [xmin, xmax], **ticks},
+                       "yaxis": {"title": {"text": labels["y"]}, "range": [ymin, ymax], **ticks},
                        "zaxis": {"title": {"text": labels["loss"]}, **ticks},
                        "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.0}}}
     layout.pop("xaxis")
     layout.pop("yaxis")
+    if diverged and diverged_text:
+        layout["annotations"] = diverged_notes(diverged, diverged_text, style.font_size)
     return Prepared({"data": data, "layout": layout})

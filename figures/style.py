@@ -53,6 +53,44 @@ def style_for(projector):
     return PROJECTOR if projector else NORMAL
 
 
+def stacked_widths(count, width):
+    """Line widths for `count` paths drawn in order: the first widest, each next one narrower, so that
+    where paths coincide each still shows as a rim around the ones drawn over it."""
+    if count <= 1:
+        return [float(width)] * count
+    return [float(width * (1.0 + 0.9 * (count - 1 - k) / (count - 1))) for k in range(count)]
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def tick_text(value):
+    """A log axis' label in full: 0.5, 2, 5000, and 2×10⁻⁵ or 10⁶ beyond four decimal places."""
+    if 1e-4 <= value < 1e5:
+        return f"{value:.6g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa}×{power}"
+
+
+def log_ticks(values):
+    """tickvals and ticktext for a log axis over these values: 1, 2, 5 a decade over up to three
+    decades, one or every few decades beyond; each label the full number (never a bare "5")."""
+    values = np.concatenate([np.ravel(v) for v in values] or [np.zeros(0)])
+    values = values[np.isfinite(values) & (values > 0)]
+    if not len(values):
+        return {}
+    low, high = np.floor(np.log10(values.min())), np.ceil(np.log10(values.max()))
+    decades = max(high - low, 1)
+    if decades <= 3:
+        ticks = [m * 10.0 ** e for e in np.arange(low, high + 1) for m in (1, 2, 5)]
+    else:
+        stride = int(np.ceil(decades / 8))
+        ticks = [10.0 ** e for e in np.arange(low, high + 1, stride)]
+    ticks = [v for v in ticks if values.min() / 1.5 <= v <= values.max() * 1.5] or [10.0 ** low]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [tick_text(v) for v in ticks]}
+
+
 def axis(title, style, **extra):
     return {"title": {"text": title, "font": {"size": style.font_size + 2}}, "showgrid": False,
             "zeroline": False, "linecolor": "#444", "linewidth": 2 if style.projector else 1,

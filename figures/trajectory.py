@@ -6,7 +6,9 @@ import numpy as np
 
 from .animation import player_entry
 from .contour import backdrop as make_backdrop
-from .style import Prepared, axis, base_layout, packed
+from .style import Prepared, axis, base_layout, packed, stacked_widths
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 DEFAULT_LABELS = {"x": "x", "y": "y", "step": "step", "start": "start", "minimum": "minimum", "gradient": "−α·g (plain GD step)",
                   "update": "Δθ (this optimizer's step)"}
@@ -57,8 +59,10 @@ def _click_grid(surface, n):
 def _map_layout(surface, style, labels, title, backdrop):
     xmin, xmax, ymin, ymax = surface.bounds
     layout = base_layout(style, labels["x"], labels["y"], title=title)
-    layout["xaxis"] = axis(labels["x"], style, range=[xmin, xmax], autorange=False)
-    layout["yaxis"] = axis(labels["y"], style, range=[ymin, ymax], autorange=False)
+    # Drawn true: one unit is as long across as up (a 45° valley looks 45°, a round bowl round).
+    layout["xaxis"] = axis(labels["x"], style, range=[xmin, xmax], autorange=False, constrain="domain")
+    layout["yaxis"] = axis(labels["y"], style, range=[ymin, ymax], autorange=False, constrain="domain",
+                           scaleanchor="x", scaleratio=1)
     layout["images"] = [backdrop["image"]]
     layout["hovermode"] = "closest"
     return layout
@@ -80,9 +84,9 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, backdro
     traces = _map_traces(surface, style, labels, backdrop)
     steps = max(len(p.points) - 1 for p in paths) if paths else 0
     grow = []
-    for path in paths:
+    for path, width in zip(paths, stacked_widths(len(paths), style.line_width)):
         points = np.asarray(path.points, dtype=np.float64)
-        line = {"color": path.color, "width": style.line_width, "dash": path.dash}
+        line = {"color": path.color, "width": width, "dash": path.dash}
         traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]),
                        "mode": "lines", "name": path.label, "line": line, "legendgroup": path.label,
                        "hovertemplate": path.label + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
@@ -151,7 +155,7 @@ def inspector_figure(surface, trajectory, step, *, color, label, style, labels=N
             traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": name,
                            "line": {"color": colour, "width": style.line_width}})
         traces.append({"type": "scatter", "x": [theta[0]], "y": [theta[1]], "mode": "markers",
-                       "name": f"θ_{step}", "marker": {"size": style.marker_size + 2, "color": color,
+                       "name": "θ" + str(step).translate(_SUBSCRIPT), "marker": {"size": style.marker_size + 2, "color": color,
                                                        "line": {"color": "white", "width": 2}}})
     layout["annotations"] = arrows
     return Prepared({"data": traces, "layout": layout})

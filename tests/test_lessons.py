@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from test_pages import app, assert_healthy
+from test_pages import chart_spec as spec
 from test_pages import figure_specs as chart_specs
 
 
@@ -33,7 +34,7 @@ def test_ema_year_curves_start_low_without_bias_correction():
     temperatures = unpack(raw["data"][0]["y"])
     assert green_raw[0] == pytest.approx(0.02 * temperatures[0], rel=1e-6)  # (1−β)·x₁: near 0 °C
     assert green_fixed[0] == pytest.approx(temperatures[0], rel=1e-6)  # corrected: the first day itself
-    assert raw["frames"] and len(raw["frames"]) >= 30  # Play traces the year
+    assert raw["player"]["steps"] == len(temperatures) - 1 and raw["player"]["grow"]  # Play traces the year
 
 
 def test_minibatch_variance_falls_like_one_over_b():
@@ -79,11 +80,17 @@ def test_adam_cold_start_ratio():
 
 
 def test_adam_ledger_first_step():
-    ledger = app("adam").dataframe[0].value.set_index("quantity")
-    g = ledger.loc["g_t"].to_numpy(dtype=float)
-    np.testing.assert_allclose(ledger.loc["m_t"].to_numpy(dtype=float), 0.1 * g)
-    np.testing.assert_allclose(ledger.loc["m̂_t"].to_numpy(dtype=float), g)
-    np.testing.assert_allclose(ledger.loc["Δθ_t"].to_numpy(dtype=float), -0.2 * np.sign(g), rtol=1e-6)
+    """The ledger counts updates from t = 1, as the cold-start chart does: m₁ = (1−β₁)·g₁, m̂₁ = g₁,
+    and the first step is α against the gradient's sign."""
+    at = app("adam")
+    assert at.slider(key="adam_ledger").value == 1 and at.slider(key="adam_ledger").min == 1
+    ledger = at.dataframe[0].value.set_index("quantity")
+    g = ledger.loc["gₜ"].to_numpy(dtype=float)
+    np.testing.assert_allclose(ledger.loc["mₜ"].to_numpy(dtype=float), 0.1 * g)
+    np.testing.assert_allclose(ledger.loc["m̂ₜ"].to_numpy(dtype=float), g)
+    np.testing.assert_allclose(ledger.loc["Δθₜ"].to_numpy(dtype=float), -0.2 * np.sign(g), rtol=1e-6)
+    cold = chart_specs(at)[1]
+    assert unpack(cold["data"][0]["x"])[0] == 1  # the cold-start chart's first step is t = 1 too
 
 
 def test_decay_tables_recompute_the_notes():

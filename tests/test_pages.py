@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py") if p.stem not in ("__init__", "common", "controls", "i18n"))
+PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py") if p.stem not in ("__init__", "common", "controls", "i18n", "player"))
 CHART_PAGES = [p for p in PAGES if p != "home"]
 WIDGET_KINDS = ("slider", "select_slider", "selectbox", "number_input", "toggle", "button_group")
 
@@ -31,6 +31,11 @@ def player_specs(element):
     """The figure specs one player on the page draws (its "specs" argument: a JSON array)."""
     arg = next(a for a in element.proto.special_args if a.key == "specs")
     return json.loads(arg.bytes)
+
+
+def chart_spec(at, key):
+    """The (first) figure of the chart drawn with this key."""
+    return player_specs(next(e for e in at.get("component_instance") if f"chart-{key}" in e.proto.id))[0]
 
 
 def figure_specs(at):
@@ -215,7 +220,7 @@ def test_playground_views(view):
     specs = figure_specs(at)
     assert specs and all(spec["data"] for spec in specs)
     if view == "inspector":
-        assert len(at.dataframe) == 2  # the step ledger and the leaderboard
+        assert len(at.dataframe) == 1 and len(at.table) == 1  # the step ledger; the leaderboard
 
 
 def test_playground_reports_divergence():
@@ -227,10 +232,20 @@ def test_playground_reports_divergence():
 
 def test_playground_leaderboard_ranks_by_steps():
     at = app("playground", pg_surface="bowl", pg_o0_lr="0.5", pg_o1_lr="0.05", pg_o2_lr="0.05")
-    board = at.dataframe[0].value
+    board = at.table[0].value
     assert list(board.columns)[0] == "optimizer"
     reached = board["steps to reach"].tolist()
     assert reached[0] != "not reached" and int(reached[0]) == min(int(r) for r in reached if r != "not reached")
+
+
+def test_the_leaderboard_writes_numbers_for_a_person():
+    """Final losses like 5e-25 and 1.2e+07 read as 5×10⁻²⁵ and 1.2×10⁷, never as a row of zeros."""
+    from app_pages.common import number
+    assert [number(v) for v in (5e-25, 0.03125, 12.5, 1.23456e7, 0.0, float("nan"), -2.5e-9)] == [
+        "5×10⁻²⁵", "0.03125", "12.5", "1.235×10⁷", "0", "—", "-2.5×10⁻⁹"]
+    at = app("playground", pg_surface="bowl", pg_o2_lr="0.5")  # Adam lands on the minimum
+    losses = at.table[0].value["final loss"].tolist()
+    assert all(isinstance(v, str) and len(v) <= 12 for v in losses), losses
 
 
 # ----------------------------------------------------------------------------- strings

@@ -12,6 +12,7 @@
 // The still view (paused at the end) is the spec's own data, so a PNG export is the figure as built.
 (function () {
   "use strict";
+  const MIN_HEIGHT = 280;  // px: a chart never shrinks below this to fit the screen
 
   function decode(array) {
     if (array && array.bdata !== undefined) {
@@ -83,6 +84,50 @@
     return {steps: animation.steps, grow: grow, snapshots: snapshots, unit: animation.unit || null};
   }
 
+  // A map drawn true (equal aspect: scaleanchor) is as tall as its width and ranges make it, within
+  // the height its style allows and the room left on the screen.
+  function fittedHeight(layout, width, room) {
+    let height = layout.height || 450;
+    const x = layout.xaxis || {}; const y = layout.yaxis || {};
+    if (y.scaleanchor === "x" && x.range && y.range && width > 0) {
+      const m = Object.assign({l: 80, r: 80, t: 100, b: 80}, layout.margin || {});
+      const ratio = Math.abs((y.range[1] - y.range[0]) / (x.range[1] - x.range[0]));
+      height = Math.min(height, (width - m.l - m.r) * ratio + m.t + m.b);
+    }
+    return Math.round(Math.max(MIN_HEIGHT, Math.min(height, room)));
+  }
+
+  // A map drawn true leaves room at its side in a wide chart: the legend goes there, in a column,
+  // and the map gets the height the legend took above it.
+  function legendBeside(layout, width, fontSize) {
+    const x = layout.xaxis || {}; const y = layout.yaxis || {};
+    if (y.scaleanchor !== "x" || !x.range || !y.range || !layout.legend || layout.showlegend === false) return;
+    const m = Object.assign({l: 80, r: 80, t: 100, b: 80}, layout.margin || {});
+    const ratio = Math.abs((y.range[1] - y.range[0]) / (x.range[1] - x.range[0]));
+    const top = layout.title && layout.title.text ? 2.6 * fontSize : 12;
+    const plotWidth = (layout.height - top - m.b) / ratio;
+    if (width - m.l - m.r - plotWidth < 17 * fontSize) return;  // no room: the legend stays above
+    const end = Math.min(1, (plotWidth + 4) / (width - m.l - m.r));
+    layout.margin = Object.assign({}, m, {t: top});
+    layout.xaxis = Object.assign({}, x, {domain: [0, end]});
+    layout.legend = Object.assign({}, layout.legend, {orientation: "v", x: end + 0.02, xanchor: "left",
+                                                       y: 1, yanchor: "top"});
+  }
+
+  // The projector stage (options.fit): the chart and its controls fit the first screen below what
+  // comes before them, or a whole screen when they start further down.
+  function roomOnScreen(root, options) {
+    if (!options.fit) return Infinity;
+    try {
+      const view = window.parent.innerHeight;
+      const frame = window.frameElement ? window.frameElement.getBoundingClientRect().top + window.parent.scrollY : 0;
+      const controls = 3.2 * (options.fontSize || 15);
+      return view - controls - (frame < view * 0.6 ? frame : 0) - 12;
+    } catch (error) {
+      return Infinity;  // not inside the app (the HTML export): the style's own height
+    }
+  }
+
   function button(text, title, onClick) {
     const b = document.createElement("button");
     b.type = "button"; b.textContent = text; b.title = title; b.setAttribute("aria-label", title);
@@ -106,6 +151,11 @@
       const layout = Object.assign({}, spec.layout, {autosize: true});
       delete layout.width;
       plots.push({div: div, spec: spec, animation: prepare(spec), layout: layout});
+    }
+    const room = roomOnScreen(root, options);
+    for (const p of plots) {
+      p.layout.height = fittedHeight(p.layout, p.div.clientWidth, room);
+      legendBeside(p.layout, p.div.clientWidth, options.fontSize || 15);
     }
     const animated = plots.filter((p) => p.animation);
     const steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
