@@ -87,8 +87,12 @@ with left:
               (t("minibatch.mean"), "#E69F00", cloud.mean(axis=0), 18, "circle-open"),
               (t("minibatch.true"), BATCH, full, 20, "star")]
     ellipses = [(MINI, cloud.mean(axis=0), np.cov(cloud.T), 2.0, "solid"), ("#7f7f7f", full, exact, 2.0, "dash")]
+    # one scale for every B: ±3.5 standard deviations of a single sample's gradient (B = 1), so that
+    # the cloud visibly shrinks as B grows
+    reach = 3.5 * np.sqrt(np.maximum(np.diag(spread), 1e-300))
+    ranges = [(centre - r, centre + r) for centre, r in zip(full, reach)]
     common.chart(figures.scatter_figure(groups, style=style, x_title=t("minibatch.gw"), y_title=t("minibatch.gb"),
-                                        ellipses=ellipses), "mb_cloud")
+                                        ellipses=ellipses, ranges=ranges), "mb_cloud")
 with right:
     total = np.trace(spread)
     curves = [figures.Curve(t("minibatch.measured", draws=DRAWS), MINI, measured, x=sizes),

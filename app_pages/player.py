@@ -1,6 +1,7 @@
 """Figures on the page through the animation player (figures/player): Play, one step back or
 forward, a step slider, paired maps under one Play, clicks on the map."""
 
+import hashlib
 from pathlib import Path
 
 import plotly
@@ -32,5 +33,7 @@ def options(font_size, speed=1.0, clickable=False, columns=None, fit=False):
 def show(figures, key, settings, on_click=None):
     """Draw `figures` (Prepared) side by side under one set of controls; returns the last click
     ({"x", "y", "n", ...}) or None. on_click runs (as a widget callback) when the map is clicked."""
-    return _PLAYER(specs=frontend.encoded(figures), options=settings, key=key, default=None,
-                   on_change=on_click)
+    specs = frontend.encoded(figures)
+    # the browser redraws when the JSON arguments change (not the bytes alone): a digest tells it
+    digest = hashlib.blake2b(specs, digest_size=8).hexdigest()
+    return _PLAYER(specs=specs, options=settings, digest=digest, key=key, default=None, on_change=on_click)

@@ -141,9 +141,11 @@ def series_figure(curves, *, style, x_title, y_title, backdrop_curves=(), title=
     return Prepared({"data": data, "layout": layout, "player": player_entry(steps, grow, unit=unit)})
 
 
-def scatter_figure(groups, *, style, x_title, y_title, title=None, ellipses=(), equal_axes=False, height=None):
+def scatter_figure(groups, *, style, x_title, y_title, title=None, ellipses=(), equal_axes=False, height=None,
+                   ranges=None):
     """Marker groups (label, colour, points (n, 2), size, symbol) with optional covariance ellipses
-    (colour, centre, 2×2 covariance, how many standard deviations, dash)."""
+    (colour, centre, 2×2 covariance, how many standard deviations, dash). ranges: fixed axis ranges
+    ((x0, x1), (y0, y1)), e.g. one scale across settings so that a change of spread shows."""
     data = []
     for label, colour, points, size, symbol in groups:
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
@@ -163,6 +165,9 @@ def scatter_figure(groups, *, style, x_title, y_title, title=None, ellipses=(), 
     layout["height"] = height or int(style.height * 0.8)
     if equal_axes:
         layout["yaxis"]["scaleanchor"] = "x"
+    if ranges is not None:
+        for name, (low, high) in zip(("xaxis", "yaxis"), ranges):
+            layout[name].update(range=[float(low), float(high)], autorange=False)
     return Prepared({"data": data, "layout": layout})
 
 

@@ -86,7 +86,7 @@ def log_ticks(values):
         ticks = [m * 10.0 ** e for e in np.arange(low, high + 1) for m in (1, 2, 5)]
     else:
         stride = int(np.ceil(decades / 8))
-        ticks = [10.0 ** e for e in np.arange(low, high + 1, stride)]
+        ticks = [10.0 ** e for e in np.arange(high, low - 1, -stride)[::-1]]  # the top decade labelled
     ticks = [v for v in ticks if values.min() / 1.5 <= v <= values.max() * 1.5] or [10.0 ** low]
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [tick_text(v) for v in ticks]}
 

@@ -15,8 +15,9 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py")
-               if p.stem not in ("__init__", "common", "controls", "i18n", "home"))
-CHART = "[data-testid=stPlotlyChart] .main-svg"
+               if p.stem not in ("__init__", "common", "controls", "i18n", "home", "player"))
+PLAYER = "iframe[title='app_pages.player.player']"  # every chart is drawn by the player (figures/player)
+MAP_PAGES = ["momentum", "adaptive", "saddle", "sharp_flat", "playground"]
 
 
 @pytest.fixture(scope="module")
@@ -39,32 +40,64 @@ def browser(base_url):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, accept_downloads=True)
     tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
     yield tab
     context.close()
 
 
+def players(page):
+    return page.locator(PLAYER)
+
+
+def frame(page, n=0):
+    """The n-th chart's player (an iframe) as a frame to query."""
+    return page.frame_locator(PLAYER).nth(n)
+
+
 def open_page(page, base_url, path):
     page.goto(f"{base_url}/{path}")
-    page.wait_for_selector(CHART, timeout=60_000)
-    page.wait_for_timeout(300)
+    page.wait_for_selector(PLAYER, timeout=60_000)
+    frame(page).locator(".main-svg").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(400)
+
+
+def first_animated(page):
+    """The index of the first player with a Play button."""
+    for n in range(players(page).count()):
+        if frame(page, n).locator(".dl-play").count():
+            return n
+    raise AssertionError("no animated chart on the page")
 
 
 def assert_no_error(page):
     assert page.locator("[data-testid=stException]").count() == 0
     assert "Traceback" not in page.locator("[data-testid=stMain]").inner_text()
+    assert not page.errors, page.errors
 
 
-def chart_pixels(chart):
+def chart_pixels(element):
     from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB")).astype(int)
+    return np.asarray(Image.open(io.BytesIO(element.screenshot())).convert("RGB")).astype(int)
 
 
 def map_fraction(pixels):
     """Share of the chart covered by the contour map's blue raster (white/grey/paths are not)."""
     r, b = pixels[..., 0], pixels[..., 2]
     return float(np.mean((b - r > 18) & (b > 150)))
+
+
+def plot_state(page, n=0, plot=0):
+    """What plotly.js drew in a player: axis lengths and ranges, legend and plot boxes, annotations."""
+    return frame(page, n).locator(".js-plotly-plot").nth(plot).evaluate("""gd => {
+        const L = gd._fullLayout, box = (el) => el ? el.getBoundingClientRect().toJSON() : null;
+        return {x: L.xaxis && {length: L.xaxis._length, range: L.xaxis.range},
+                y: L.yaxis && {length: L.yaxis._length, range: L.yaxis.range},
+                legend: box(gd.querySelector('.legend')), plot: box(gd.querySelector('.nsewdrag')),
+                notes: (L.annotations || []).map(a => a.text), minima: gd.data[1] && [gd.data[1].x[0], gd.data[1].y[0]]};
+    }""")
 
 
 def test_home_lists_the_lessons(page, base_url):
@@ -78,57 +111,186 @@ def test_home_lists_the_lessons(page, base_url):
 def test_page_loads_with_a_chart(page, base_url, path):
     open_page(page, base_url, path)
     assert_no_error(page)
-    assert page.locator(CHART).count() >= 1
+    assert frame(page).locator(".main-svg").count() >= 1
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_play_animates_and_keeps_the_contour_map(page, base_url, path):
     open_page(page, base_url, path)
-    chart = page.locator("[data-testid=stPlotlyChart]").filter(has=page.locator(".updatemenu-button")).first
+    n = first_animated(page)
+    chart = players(page).nth(n)
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    has_map = chart.locator(".imagelayer image").count() > 0  # the contour raster under the axes
+    has_map = frame(page, n).locator(".imagelayer image").count() > 0  # the contour raster under the axes
     before = chart_pixels(chart)
-    chart.locator(".updatemenu-button").first.click()
-    page.wait_for_timeout(250)
+    frame(page, n).locator(".dl-play").click()
+    page.wait_for_timeout(600)
     during = chart_pixels(chart)
-    page.wait_for_timeout(250)
+    readout = frame(page, n).locator(".dl-readout").inner_text()
+    page.wait_for_timeout(600)
     later = chart_pixels(chart)
+    assert readout != frame(page, n).locator(".dl-readout").inner_text(), "the step should advance under Play"
     assert not np.array_equal(during, later), "Play should change the picture from frame to frame"
     if has_map:
-        assert map_fraction(before) > 0.15
+        assert map_fraction(before) > 0.08
         assert map_fraction(during) > 0.8 * map_fraction(before), "the contour map vanished during playback"
     else:
         assert path == "ema", "every lesson but the EMA one animates over a contour map"
+    assert_no_error(page)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_projector_stage_shows_the_key_chart_and_play_on_the_first_screen(page, base_url, path):
+    """1024×768, projector mode, no scrolling: the page's first chart and its Play are in view."""
+    open_page(page, base_url, f"{path}?projector=true")
+    page.wait_for_timeout(600)
+    box = players(page).first.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 768 + 1, box
+    play = frame(page).locator(".dl-play")
+    if path != "decay":  # decay's key chart is its schedule explorer, a still chart
+        assert play.count() == 1
+    if play.count():
+        button = play.bounding_box()
+        assert button["y"] + button["height"] <= 768, button
+    assert page.evaluate("window.scrollY") == 0
+    assert_no_error(page)
+
+
+@pytest.mark.parametrize("path", MAP_PAGES)
+def test_maps_are_drawn_true(page, base_url, path):
+    """One unit is as long across as up: a 45° valley looks 45°, a round bowl round."""
+    open_page(page, base_url, path)
+    state = plot_state(page, first_animated(page))
+    across = state["x"]["length"] / abs(state["x"]["range"][1] - state["x"]["range"][0])
+    up = state["y"]["length"] / abs(state["y"]["range"][1] - state["y"]["range"][0])
+    assert across == pytest.approx(up, rel=0.02)
+    legend, plot = state["legend"], state["plot"]
+    overlap = (min(legend["right"], plot["right"]) - max(legend["left"], plot["left"]) > 2 and
+               min(legend["bottom"], plot["bottom"]) - max(legend["top"], plot["top"]) > 2)
+    assert not overlap, (legend, plot)
+
+
+def test_one_play_drives_the_paired_maps_and_steps_go_one_at_a_time(page, base_url):
+    open_page(page, base_url, "adaptive")
+    pair = frame(page, 0)
+    assert pair.locator(".js-plotly-plot").count() == 2 and pair.locator(".dl-play").count() == 1
+    assert pair.locator(".dl-readout").inner_text().endswith("150 / 150")
+    pair.locator(".dl-step").first.click()  # ◀
+    assert pair.locator(".dl-readout").inner_text().endswith("149 / 150")
+    heads = pair.locator(".js-plotly-plot").evaluate_all(
+        "plots => plots.map(gd => [...gd.querySelectorAll('.scatterlayer .trace')].length)")
+    assert heads[0] == heads[1]
+    pair.locator(".dl-step").nth(1).click()  # ▶
+    assert pair.locator(".dl-readout").inner_text().endswith("150 / 150")
+    before = [chart_pixels(plot) for plot in pair.locator(".js-plotly-plot").all()]
+    pair.locator(".dl-play").click()
+    page.wait_for_timeout(1200)
+    after = [chart_pixels(plot) for plot in pair.locator(".js-plotly-plot").all()]
+    assert all(not np.array_equal(a, b) for a, b in zip(before, after)), "both maps move under the one Play"
+    assert_no_error(page)
+
+
+def test_a_diverged_run_leaves_the_axes_readable(page, base_url):
+    """GD at α = 2 on Rosenbrock explodes: the loss axis still spans the healthy runs, the chart says
+    which run diverged, and the 3-D view stays a surface, not a blade."""
+    open_page(page, base_url, "playground?pg_o0_lr=2&pg_view=loss")
+    state = plot_state(page)
+    assert any("diverged" in note for note in state["notes"]), state["notes"]
+    assert state["y"]["range"][1] < 8  # log10 of the loss: the healthy runs' scale, not 10²⁶
+    pixels = chart_pixels(frame(page).locator(".nsewdrag").first)
+    assert np.mean(pixels.sum(axis=2) < 150) < 0.2, "the plot area should not be a black smear"
+    open_page(page, base_url, "playground?pg_o0_lr=2&pg_view=surface3d")
+    ranges = frame(page).locator(".js-plotly-plot").evaluate("gd => gd._fullLayout.scene.xaxis.range")
+    assert ranges == [-2, 2]
+    assert_no_error(page)
+
+
+def test_the_png_export_has_no_controls(page, base_url):
+    open_page(page, base_url, "momentum")
+    chart = frame(page).locator(".js-plotly-plot")
+    size = chart.evaluate("gd => [gd._fullLayout.width, gd._fullLayout.height, !!gd.layout.updatemenus]")
+    chart.hover()
+    with page.expect_download() as download:
+        frame(page).locator(".modebar-btn[data-title^='Download plot']").click()
+    from PIL import Image
+    image = Image.open(download.value.path())
+    assert image.size == (2 * size[0], 2 * size[1]) and not size[2]  # the plot alone (scale 2), no buttons
+    pixels = np.asarray(image.convert("RGB")).astype(int)
+    assert map_fraction(pixels) > 0.08  # the map itself is in it
+
+
+def test_the_html_export_opens_on_the_last_step_and_plays(page, base_url, tmp_path):
+    open_page(page, base_url, "playground?pg_surface=bowl")
+    page.locator("[data-testid=stExpander] summary").filter(has_text="Export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the figure (HTML)").click()
+    exported = tmp_path / "descent-lab.html"
+    download.value.save_as(exported)
+    page.goto(exported.as_uri())
+    page.wait_for_selector(".main-svg", timeout=30_000)
+    assert page.locator(".dl-readout").inner_text() == "step 500 / 500"
+    legend = page.locator(".legend .traces").count()
+    page.locator(".dl-play").click()
+    page.wait_for_timeout(800)
+    assert page.locator(".dl-readout").inner_text() != "step 500 / 500"
+    assert legend == 3 and not page.errors, page.errors
+
+
+def test_a_language_switch_keeps_the_playground_surface_and_the_legend_off_the_map(page, base_url):
+    open_page(page, base_url, "playground?lang=zh&pg_surface=elongated_bowl")
+    assert plot_state(page)["minima"] == [0, 0]
+    page.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
+    page.wait_for_function("!location.search.includes('lang=zh')", timeout=10_000)
+    page.wait_for_timeout(1500)
+    assert "pg_surface=elongated_bowl" in page.url
+    assert page.locator("[data-testid=stSelectbox] input").first.input_value() == "Elongated bowl"
+    assert plot_state(page)["minima"] == [0, 0]  # the map is still the elongated bowl (Rosenbrock: (1, 1))
+    page.get_by_text("Projector mode").click()
+    page.wait_for_function("location.search.includes('projector=true')", timeout=10_000)
+    page.wait_for_timeout(1500)
+    state = plot_state(page)
+    legend, plot = state["legend"], state["plot"]
+    assert legend["left"] >= plot["right"] - 2 or legend["bottom"] <= plot["top"] + 2, (legend, plot)
+    assert_no_error(page)
+
+
+def test_home_answers_at_its_name(page, base_url):
+    page.goto(f"{base_url}/home")
+    page.wait_for_selector("[data-testid=stPageLink]", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0
+    assert_no_error(page)
+
+
+def legend_entries(page, n=0):
+    return frame(page, n).locator(".legend .traces").count()
 
 
 def test_slider_change_updates_the_chart_and_the_link(page, base_url):
     open_page(page, base_url, "playground")
-    legend = page.locator("[data-testid=stPlotlyChart] .legend .traces")
-    assert legend.count() == 3
+    assert legend_entries(page) == 3
     slider = page.get_by_role("slider", name="Number of optimizers")
     slider.focus()
-    started = time.perf_counter()
     slider.press("ArrowLeft")
-    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .legend .traces').length == 2",
-                           timeout=10_000)
-    assert time.perf_counter() - started < 5
+    frame(page).locator(".legend .traces").nth(2).wait_for(state="detached", timeout=10_000)
+    assert legend_entries(page) == 2
     page.wait_for_function("location.search.includes('pg_count=2')", timeout=5_000)
     assert_no_error(page)
 
 
 def test_a_shared_link_reproduces_the_view(page, base_url):
     open_page(page, base_url, "playground?lang=zh&pg_count=2&pg_surface=bowl&pg_o0_lr=0.05")
-    assert page.locator("[data-testid=stPlotlyChart] .legend .traces").count() == 2
+    assert legend_entries(page) == 2
     assert "自由实验" in page.locator("h1").first.inner_text()
     assert page.get_by_role("slider", name="优化器数量").input_value() == "2"
     assert "pg_surface=bowl" in page.url and "lang=zh" in page.url
+    assert frame(page).locator(".dl-play").inner_text() == "▶ 播放"
     assert_no_error(page)
 
 
 def test_clicking_the_map_sets_the_start(page, base_url):
     open_page(page, base_url, "playground?pg_surface=bowl")
-    plot = page.locator("[data-testid=stPlotlyChart] .nsewdrag").first.bounding_box()
+    plot = frame(page).locator(".nsewdrag").first.bounding_box()
     page.mouse.click(plot["x"] + 0.75 * plot["width"], plot["y"] + 0.25 * plot["height"])
     page.wait_for_function("location.search.includes('pg_x0=')", timeout=10_000)
     query = dict(part.split("=") for part in page.evaluate("location.search")[1:].split("&"))
@@ -152,7 +314,7 @@ def test_screenshots_for_review(page, base_url):
     for path in ["", *PAGES]:
         for lang in ("en", "zh"):
             page.goto(f"{base_url}/{path}?lang={lang}")
-            page.wait_for_selector(CHART if path else "[data-testid=stPageLink]", timeout=60_000)
+            page.wait_for_selector(PLAYER if path else "[data-testid=stPageLink]", timeout=60_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(folder / f"{path or 'home'}-{lang}-1024x768.png"), full_page=True)
             assert_no_error(page)

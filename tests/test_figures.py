@@ -219,3 +219,60 @@ def test_curvature_figure_draws_each_eigenvector_through_the_point():
         direction = (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])
         assert abs(direction @ vector) == pytest.approx(1.0)
     assert figure.spec["data"][-1]["name"] == "click"
+
+
+def test_coinciding_paths_each_stay_visible():
+    """Paths drawn later are narrower, so a path under another shows as a rim (RMSprop under AdaGrad)."""
+    where, _, lines = race(names=("rmsprop", "adagrad", "adam"), steps=50)
+    spec = figures.trajectory_figure(where, lines, style=figures.NORMAL).spec
+    widths = [spec["data"][path]["line"]["width"] for path, _, _ in spec["player"]["grow"]]
+    assert widths == sorted(widths, reverse=True) and widths[-1] == figures.NORMAL.line_width
+    assert min(a - b for a, b in zip(widths, widths[1:])) >= 1.0  # ≥ 0.5 px of rim on each side
+
+
+def test_maps_are_drawn_true():
+    where = surfaces.get("elongated_bowl", condition=10, angle=45)
+    layout = figures.trajectory_figure(where, [], style=figures.NORMAL).spec["layout"]
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (0.02, 3.0, ["0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]),
+    (1e-9, 10.0, ["10⁻⁹", "10⁻⁷", "10⁻⁵", "0.001", "0.1", "10"]),
+    (3e-30, 1.0, ["10⁻²⁸", "10⁻²⁴", "10⁻²⁰", "10⁻¹⁶", "10⁻¹²", "10⁻⁸", "0.0001", "1"]),
+    (2e-3, 0.5, ["0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]),
+])
+def test_log_axes_label_full_numbers(low, high, expected):
+    """Never a bare "5" for 0.5: every label is the number itself."""
+    ticks = figures.style.log_ticks([np.geomspace(low, high, 50)])
+    assert ticks["ticktext"] == expected
+    assert [figures.style.tick_text(v) for v in (2e-5, 5e6, 1e-12, 0.5)] == ["2×10⁻⁵", "5×10⁶", "10⁻¹²", "0.5"]
+    digits = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+    for text, value in zip(ticks["ticktext"], ticks["tickvals"]):
+        mantissa, _, power = text.translate(digits).rpartition("10") if "10-" in text.translate(digits) else ("", "", "")
+        read = float(text) if not power else float(mantissa.rstrip("×") or 1) * 10.0 ** int(power)
+        assert read == pytest.approx(value)
+
+
+def test_a_diverged_run_leaves_the_axes_readable_and_is_named():
+    where = surfaces.get("rosenbrock")
+    fine = optimizers.run(where, "adam", steps=200, lr=0.05)
+    wild = optimizers.run(where, "gd", steps=200, lr=0.01)  # explodes to 1e12 before it leaves the range
+    assert wild.diverged_at is not None and np.nanmax(wild.loss) > 1e9
+    curves = [figures.Curve("Adam", "#0072B2", fine.loss), figures.Curve("GD", "#000000", wild.loss)]
+    for log_y in (False, True):
+        spec = figures.curve_figure(curves, style=figures.NORMAL, x_title="step", y_title="loss", log_y=log_y,
+                                    diverged_text="{name} diverged at step {step}").spec
+        low, high = spec["layout"]["yaxis"]["range"]
+        top = np.log10(max(fine.loss.max(), wild.loss[0])) if log_y else max(fine.loss.max(), wild.loss[0])
+        assert high == pytest.approx(top, rel=0.2)  # the axis ends near the healthy run's top, not at 1e26
+        note = spec["layout"]["annotations"][0]["text"]
+        assert note == f"✕ GD diverged at step {wild.diverged_at}"
+    lines = [figures.PathLine("GD", "#000", wild.points)]
+    scene = figures.surface3d_figure(where, lines, style=figures.NORMAL, labels={**figures.DEFAULT_LABELS, "loss": "J"},
+                                     diverged_text="{name} diverged at step {step}").spec
+    xmin, xmax, ymin, ymax = where.bounds
+    assert scene["layout"]["scene"]["xaxis"]["range"] == [xmin, xmax]
+    drawn = np.asarray(scene["data"][1]["x"], dtype=float)
+    assert np.nanmax(np.abs(drawn)) <= max(abs(xmin), abs(xmax))  # no point far outside: no thin blade
+    assert "diverged" in scene["layout"]["annotations"][0]["text"]

@@ -200,3 +200,42 @@ def test_sharp_flat_quiet_runs_stay_in_the_sharp_basin_past_the_stability_edge()
     edge = chart["layout"]["shapes"][0]["x0"]
     assert edge == pytest.approx(2 / (1 / 0.25**2 + 0.04), rel=0.01)
     assert np.all(share[rates <= edge] == 0) and share[-1] > 0.9
+
+
+def test_the_gradient_cloud_keeps_one_scale_across_batch_sizes():
+    """The cloud must visibly shrink as B grows: one fixed scale (a single sample's ±3.5σ) for
+    every B, not a scale per B (which made every cloud look the same size)."""
+    layouts = {b: spec(app("minibatch", mb_batch=str(b)), "mb_cloud")["layout"] for b in (1, 8, 128)}
+    ranges = {b: (tuple(l["xaxis"]["range"]), tuple(l["yaxis"]["range"])) for b, l in layouts.items()}
+    assert ranges[1] == ranges[8] == ranges[128]
+    widths = {}
+    for b in (1, 128):
+        draws = spec(app("minibatch", mb_batch=str(b)), "mb_cloud")["data"][0]
+        widths[b] = np.std(unpack(draws["x"]))
+    assert widths[128] < widths[1] / 5
+
+
+@pytest.mark.parametrize("schedule, shown", [("step", {"dc_gamma", "dc_every"}), ("geometric", {"dc_gamma"}),
+                                             ("exponential", {"dc_k"}), ("cosine", set()), ("constant", set())])
+def test_decay_shows_only_the_knobs_of_its_schedule(schedule, shown):
+    at = app("decay", dc_schedule=schedule, dc_gamma="0.7", dc_every="5", dc_k="0.1")
+    assert_healthy(at)
+    present = {w.key for kind in ("slider", "select_slider") for w in getattr(at, kind)} & {"dc_gamma", "dc_every", "dc_k"}
+    assert present == shown
+    assert not {key for key in at.query_params} & ({"dc_gamma", "dc_every", "dc_k"} - shown)
+
+
+def test_paired_ravines_play_under_one_player():
+    at = app("adaptive")
+    players = at.get("component_instance")
+    pair = next(e for e in players if "chart-rms_ravines" in e.proto.id)
+    from test_pages import player_specs
+    aligned, rotated = player_specs(pair)
+    assert aligned["player"]["steps"] == rotated["player"]["steps"] == 150
+    assert aligned["layout"]["title"]["text"] != rotated["layout"]["title"]["text"]
+
+
+def test_the_ema_page_opens_on_the_year():
+    """The projector stage: the page's key chart (the year, under Play) is its first chart."""
+    first = chart_specs(app("ema", projector="true"))[0]
+    assert first["player"]["steps"] >= 364

@@ -114,6 +114,19 @@
                                                        y: 1, yanchor: "top"});
   }
 
+  // A legend in rows above the plot gets the room it needs: never drawn over the map's top.
+  function clearLegend(div) {
+    const legend = div.querySelector(".legend");
+    const plot = div.querySelector(".nsewdrag");
+    if (!legend || !plot) return null;
+    const overlap = legend.getBoundingClientRect().bottom - plot.getBoundingClientRect().top;
+    const layout = div._fullLayout;
+    if (overlap <= 0 || (layout.legend && layout.legend.orientation !== "h")) return null;
+    div.cleared = (div.cleared || 0) + 1;
+    if (div.cleared > 3) return null;  // (plotly.js could not give the room: leave it)
+    return Plotly.relayout(div, {"margin.t": layout.margin.t + overlap + 6});
+  }
+
   // The projector stage (options.fit): the chart and its controls fit the first screen below what
   // comes before them, or a whole screen when they start further down.
   function roomOnScreen(root, options) {
@@ -148,18 +161,34 @@
       const div = document.createElement("div");
       div.className = "dl-plot";
       grid.appendChild(div);
-      const layout = Object.assign({}, spec.layout, {autosize: true});
-      delete layout.width;
-      plots.push({div: div, spec: spec, animation: prepare(spec), layout: layout});
+      plots.push({div: div, spec: spec, animation: prepare(spec)});
     }
-    const room = roomOnScreen(root, options);
-    for (const p of plots) {
-      p.layout.height = fittedHeight(p.layout, p.div.clientWidth, room);
-      legendBeside(p.layout, p.div.clientWidth, options.fontSize || 15);
+    // The layout for the space the plot has now (a map's height and legend follow its width).
+    function arranged(p) {
+      const layout = Object.assign({}, p.spec.layout, {autosize: true});
+      delete layout.width;
+      layout.height = fittedHeight(layout, p.div.clientWidth, roomOnScreen(root, options));
+      legendBeside(layout, p.div.clientWidth, options.fontSize || 15);
+      return layout;
     }
     const animated = plots.filter((p) => p.animation);
     const steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
-    const promises = plots.map((p) => Plotly.newPlot(p.div, p.spec.data, p.layout, options.config || {}));
+    const promises = plots.map((p) => Plotly.newPlot(p.div, p.spec.data, arranged(p), options.config || {})
+      .then(() => {
+        p.div.on("plotly_afterplot", () => clearLegend(p.div));
+        p.width = p.div.clientWidth;
+        return clearLegend(p.div);
+      }));
+    let resizing = null;
+    window.addEventListener("resize", () => {  // e.g. the sidebar folds: arrange the plots anew
+      clearTimeout(resizing);
+      resizing = setTimeout(() => plots.forEach((p) => {
+        if (p.width === undefined || Math.abs(p.div.clientWidth - p.width) < 2) return;
+        p.width = p.div.clientWidth;
+        p.div.cleared = 0;
+        Plotly.react(p.div, p.div.data, arranged(p), options.config || {});
+      }), 150);
+    });
     if (options.onClick) {
       plots.forEach((p, i) => p.div.on && promises[i].then(() => p.div.on("plotly_click", (event) => {
         const point = event.points && event.points[0];
