@@ -161,7 +161,7 @@ def inspector_figure(surface, trajectory, step, *, color, label, style, labels=N
     return Prepared({"data": traces, "layout": layout})
 
 
-def snapshot_steps(steps, count=61):
+def snapshot_steps(steps, count=31):
     """The steps at which an animated ensemble is seen (the player glides between them)."""
     return np.unique(np.round(np.linspace(0, steps, min(count, steps + 1))).astype(int))
 

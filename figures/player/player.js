@@ -141,6 +141,48 @@
     }
   }
 
+  // Write a frame's traces into plotly.js's SVG: each line's path, each marker's position. False
+  // when a trace's elements are not where plotly.js draws them (then plotly.js must draw it).
+  function paint(div, frame) {
+    const layout = div._fullLayout;
+    if (!layout || !layout.xaxis || !layout.yaxis) return false;
+    const xa = layout.xaxis, ya = layout.yaxis;
+    const px = (v) => xa.l2p(xa.d2l(v)), py = (v) => ya.l2p(ya.d2l(v));
+    const groups = new Map();
+    for (const g of div.querySelectorAll(".scatterlayer .trace")) {
+      const cd = g.__data__;
+      if (cd && cd[0] && cd[0].trace) groups.set(cd[0].trace.index, g);
+    }
+    for (let k = 0; k < frame.traces.length; k++) {
+      const g = groups.get(frame.traces[k]);
+      const {x, y} = frame.data[k];
+      if (!g) return false;
+      const lines = g.querySelectorAll("path.js-line");
+      if (lines.length) {
+        let d = "", pen = "M";
+        for (let i = 0; i < x.length; i++) {
+          if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
+            d += `${pen}${px(x[i]).toFixed(1)},${py(y[i]).toFixed(1)}`; pen = "L";
+          } else pen = "M";
+        }
+        lines[0].setAttribute("d", d || "M0,0");
+        for (let j = 1; j < lines.length; j++) lines[j].setAttribute("d", "M0,0");
+      }
+      const points = g.querySelectorAll("path.point");
+      if (points.length) {
+        for (const point of points) {
+          const i = point.__data__ ? point.__data__.i : undefined;
+          const at = i === undefined ? (x.length - 1) : i;
+          if (at < x.length && Number.isFinite(x[at]) && Number.isFinite(y[at])) {
+            point.setAttribute("transform", `translate(${px(x[at]).toFixed(1)},${py(y[at]).toFixed(1)})`);
+            point.style.display = "";
+          } else point.style.display = "none";
+        }
+      } else if (!lines.length) return false;
+    }
+    return true;
+  }
+
   function button(text, title, onClick) {
     const b = document.createElement("button");
     b.type = "button"; b.textContent = text; b.title = title; b.setAttribute("aria-label", title);
@@ -195,7 +237,7 @@
         if (point) options.onClick({x: point.x, y: point.y, figure: i, trace: point.curveNumber});
       })));
     }
-    const state = {pos: steps, playing: false, last: null, busy: false, pending: false};
+    const state = {pos: steps, playing: false, last: null};
     if (!animated.length) return {plots: plots, ready: Promise.all(promises), state: state};
 
     const bar = document.createElement("div");
@@ -220,21 +262,20 @@
       return `${unit.name} ${value(pos)} / ${value(steps)}`;
     }
 
+    // While playing, one picture a display frame: the moving traces' SVG is written directly (a
+    // plotly.js animate call costs the page a frame or two); paused, stepped or at the end, plotly.js
+    // takes the same data, so that hover, resizing and the PNG export show what is on the screen.
     function draw() {
-      if (state.busy) { state.pending = true; return; }
-      state.busy = true;
-      const jobs = animated.map((p) => {
+      for (const p of animated) {
         const own = p.animation.steps === steps ? state.pos : state.pos * p.animation.steps / (steps || 1);
         const frame = frameAt(p.animation, own);
-        return Plotly.animate(p.div, frame, {transition: {duration: 0}, frame: {duration: 0, redraw: false},
-                                             mode: "immediate"});
-      });
+        if (!(state.playing && paint(p.div, frame))) {
+          Plotly.animate(p.div, frame, {transition: {duration: 0}, frame: {duration: 0, redraw: false},
+                                        mode: "immediate"}).catch(() => null);
+        }
+      }
       slider.value = Math.floor(state.pos + 1e-9);
       readout.textContent = label(Math.floor(state.pos + 1e-9));
-      Promise.all(jobs).catch(() => null).then(() => {
-        state.busy = false;
-        if (state.pending) { state.pending = false; draw(); }
-      });
     }
 
     function setPlaying(on) {
@@ -262,7 +303,7 @@
       }
       state.last = now;
       draw();
-      if (state.pos >= steps) { setPlaying(false); return; }
+      if (state.pos >= steps) { setPlaying(false); draw(); return; }
       requestAnimationFrame(tick);
     }
 
