@@ -30,8 +30,10 @@ h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
 PROJECTOR_CSS = """<style>
 html { font-size: 22px; }
 .stMarkdown p, .stMarkdown li { line-height: 1.45; }
-[data-testid="stMainBlockContainer"] { padding-top: 68px; }
+[data-testid="stHeader"] { height: 48px; min-height: 48px; }
+[data-testid="stMainBlockContainer"] { padding-top: 52px; }
 h1 { font-size: 1.6rem !important; }
+h2, h3 { font-size: 1.25rem !important; padding: 0.35rem 0 !important; }
 </style>"""
 
 

@@ -12,6 +12,8 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser import CHROMIUM, CHROMIUM_ARGS, served  # noqa: E402
 
+PLAYER = "iframe[title='app_pages.player.player']"
+
 
 def main(args):
     size = "1024x768"
@@ -29,16 +31,21 @@ def main(args):
         page = browser.new_page(viewport={"width": width, "height": height})
         for path in paths:
             page.goto(base + "/" + path.lstrip("/"))
-            page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg, [data-testid=stPageLink]", timeout=60_000)
+            page.wait_for_selector(f"{PLAYER}, [data-testid=stPageLink]", timeout=60_000)
+            if page.locator(PLAYER).count():
+                page.frame_locator(PLAYER).first.locator(".main-svg").first.wait_for(timeout=60_000)
             time.sleep(1.5)
             name = path.replace("/", "_").replace("?", "_").replace("&", "_").replace("=", "-") or "home"
             page.screenshot(path=str(out / f"{name}-{size}.png"), full_page=True)
             if play:
-                buttons = page.locator("[data-testid=stPlotlyChart] .updatemenu-button")
-                if buttons.count():
-                    buttons.first.click()
-                    time.sleep(0.6)
-                    page.screenshot(path=str(out / f"{name}-{size}-playing.png"))
+                players = page.frame_locator(PLAYER)
+                for n in range(page.locator(PLAYER).count()):
+                    if players.nth(n).locator(".dl-play").count():
+                        page.locator(PLAYER).nth(n).scroll_into_view_if_needed()
+                        players.nth(n).locator(".dl-play").click()
+                        time.sleep(3.0)
+                        page.screenshot(path=str(out / f"{name}-{size}-playing.png"))
+                        break
             print(out / f"{name}-{size}.png")
         browser.close()
 

@@ -58,7 +58,8 @@ def stacked_widths(count, width):
     where paths coincide each still shows as a rim around the ones drawn over it."""
     if count <= 1:
         return [float(width)] * count
-    return [float(width * (1.0 + 0.9 * (count - 1 - k) / (count - 1))) for k in range(count)]
+    step = min(max(1.0, 0.25 * width), 1.2 * width / (count - 1))  # the widest ≤ 2.2 × the narrowest
+    return [float(width + step * (count - 1 - k)) for k in range(count)]
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

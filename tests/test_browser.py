@@ -254,6 +254,15 @@ def test_a_language_switch_keeps_the_playground_surface_and_the_legend_off_the_m
     assert_no_error(page)
 
 
+def test_a_divergence_warning_does_not_move_the_chart(page, base_url):
+    open_page(page, base_url, "playground")
+    calm = players(page).first.bounding_box()["y"]
+    open_page(page, base_url, "playground?pg_o0_lr=2")  # gradient descent diverges
+    assert page.get_by_text("diverged at step").count() >= 1
+    assert players(page).first.bounding_box()["y"] == pytest.approx(calm, abs=1)
+    assert_no_error(page)
+
+
 def test_home_answers_at_its_name(page, base_url):
     page.goto(f"{base_url}/home")
     page.wait_for_selector("[data-testid=stPageLink]", timeout=60_000)

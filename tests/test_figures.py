@@ -228,6 +228,7 @@ def test_coinciding_paths_each_stay_visible():
     widths = [spec["data"][path]["line"]["width"] for path, _, _ in spec["player"]["grow"]]
     assert widths == sorted(widths, reverse=True) and widths[-1] == figures.NORMAL.line_width
     assert min(a - b for a, b in zip(widths, widths[1:])) >= 1.0  # ≥ 0.5 px of rim on each side
+    assert widths[0] <= 2.2 * widths[-1]  # and no path so thick that it buries the map
 
 
 def test_maps_are_drawn_true():

@@ -257,6 +257,23 @@ def test_both_languages_have_the_same_keys():
         assert set(re.findall(r"{(\w+)}", STRINGS["en"][key])) == set(re.findall(r"{(\w+)}", STRINGS["zh"][key])), key
 
 
+def test_notation_reads_as_mathematics_not_as_source():
+    """v_{t−1}, x_t and J^{t} written out raw in intros, headers and legends: Unicode instead
+    (vₜ₋₁, xₜ, J⁽ᵗ⁾); LaTeX stays inside $…$ only."""
+    from app_pages.i18n import STRINGS
+    for language, strings in STRINGS.items():
+        for key, text in strings.items():
+            outside = re.sub(r"\$[^$]*\$", "", text)
+            assert not re.search(r"_\{|\^\{|_t(?![a-z])|\\[a-z]+", outside), (language, key, text)
+
+
+def test_update_rules_wrap_one_equation_a_line():
+    """Adam's rule on one line ran off the right edge at 1024 px."""
+    at = app("adam")
+    rule = next(e.value for e in at.latex if "sqrt" in e.value)
+    assert r"\begin{gathered}" in rule and rule.count(r"\\") == 2
+
+
 def test_every_literal_key_in_the_code_exists():
     from app_pages.i18n import STRINGS
     sources = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]

@@ -104,7 +104,7 @@
     if (y.scaleanchor !== "x" || !x.range || !y.range || !layout.legend || layout.showlegend === false) return;
     const m = Object.assign({l: 80, r: 80, t: 100, b: 80}, layout.margin || {});
     const ratio = Math.abs((y.range[1] - y.range[0]) / (x.range[1] - x.range[0]));
-    const top = layout.title && layout.title.text ? 2.6 * fontSize : 12;
+    const top = 12;
     const plotWidth = (layout.height - top - m.b) / ratio;
     if (width - m.l - m.r - plotWidth < 17 * fontSize) return;  // no room: the legend stays above
     const end = Math.min(1, (plotWidth + 4) / (width - m.l - m.r));
@@ -200,16 +200,32 @@
     grid.style.gridTemplateColumns = `repeat(${options.columns || specs.length}, minmax(0, 1fr))`;
     root.appendChild(grid);
     for (const spec of specs) {
+      const cell = document.createElement("div");
+      const title = spec.layout.title && spec.layout.title.text;
+      let caption = null;
+      if (title) {  // a caption above the plot: a title inside it would fight the legend for the top
+        caption = document.createElement("div");
+        caption.className = "dl-caption";
+        caption.textContent = title;
+        caption.style.fontSize = `${(options.fontSize || 15) + 3}px`;
+        cell.appendChild(caption);
+      }
       const div = document.createElement("div");
       div.className = "dl-plot";
-      grid.appendChild(div);
-      plots.push({div: div, spec: spec, animation: prepare(spec)});
+      cell.appendChild(div);
+      grid.appendChild(cell);
+      plots.push({div: div, spec: spec, animation: prepare(spec), caption: caption});
     }
     // The layout for the space the plot has now (a map's height and legend follow its width).
     function arranged(p) {
       const layout = Object.assign({}, p.spec.layout, {autosize: true});
       delete layout.width;
-      layout.height = fittedHeight(layout, p.div.clientWidth, roomOnScreen(root, options));
+      if (layout.title && layout.title.text) {
+        delete layout.title;
+        layout.margin = Object.assign({}, layout.margin, {t: 30});
+      }
+      const room = roomOnScreen(root, options) - (p.caption ? p.caption.offsetHeight : 0);
+      layout.height = fittedHeight(layout, p.div.clientWidth, room);
       legendBeside(layout, p.div.clientWidth, options.fontSize || 15);
       return layout;
     }
