@@ -229,8 +229,8 @@
       legendBeside(layout, p.div.clientWidth, options.fontSize || 15);
       return layout;
     }
-    const animated = plots.filter((p) => p.animation);
-    const steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
+    let animated = plots.filter((p) => p.animation);
+    let steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
     const promises = plots.map((p) => Plotly.newPlot(p.div, p.spec.data, arranged(p), options.config || {})
       .then(() => {
         p.div.on("plotly_afterplot", () => clearLegend(p.div));
@@ -238,7 +238,7 @@
         return clearLegend(p.div);
       }));
     let resizing = null;
-    window.addEventListener("resize", () => {  // e.g. the sidebar folds: arrange the plots anew
+    function onResize() {  // e.g. the sidebar folds: arrange the plots anew
       clearTimeout(resizing);
       resizing = setTimeout(() => plots.forEach((p) => {
         if (p.width === undefined || Math.abs(p.div.clientWidth - p.width) < 2) return;
@@ -246,7 +246,35 @@
         p.div.cleared = 0;
         Plotly.react(p.div, p.div.data, arranged(p), options.config || {});
       }), 150);
-    });
+    }
+    window.addEventListener("resize", onResize);
+    function destroy() {
+      window.removeEventListener("resize", onResize);
+      state.playing = false;
+      plots.forEach((p) => Plotly.purge(p.div));
+      root.replaceChildren();
+    }
+    // New figures of the same shape (a control changed): redrawn in place, which is far cheaper
+    // than building the plots anew. False when the shape differs (then mount afresh).
+    function update(newSpecs) {
+      if (newSpecs.length !== plots.length ||
+          newSpecs.some((spec, i) => !!spec.player !== !!plots[i].animation ||
+                                     !!(spec.layout.title && spec.layout.title.text) !== !!plots[i].caption)) {
+        return false;
+      }
+      if (slider) setPlaying(false);
+      newSpecs.forEach((spec, i) => {
+        const p = plots[i];
+        p.spec = spec; p.animation = prepare(spec);
+        if (p.caption) p.caption.textContent = spec.layout.title.text;
+        p.div.cleared = 0;
+        Plotly.react(p.div, spec.data, arranged(p), options.config || {});
+      });
+      animated = plots.filter((p) => p.animation);
+      steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
+      if (slider) { slider.max = steps; state.pos = steps; slider.value = steps; readout.textContent = label(steps); }
+      return true;
+    }
     if (options.onClick) {
       plots.forEach((p, i) => p.div.on && promises[i].then(() => p.div.on("plotly_click", (event) => {
         const point = event.points && event.points[0];
@@ -254,7 +282,8 @@
       })));
     }
     const state = {pos: steps, playing: false, last: null};
-    if (!animated.length) return {plots: plots, ready: Promise.all(promises), state: state};
+    let slider = null, readout = null;  // the controls, when something animates
+    if (!animated.length) return {plots: plots, ready: Promise.all(promises), state: state, update: update, destroy: destroy};
 
     const bar = document.createElement("div");
     bar.className = "dl-controls";
@@ -264,16 +293,16 @@
     const forward = button("▶", labels.forward || "one step forward", () => stepBy(1));
     back.className = forward.className = "dl-step";
     play.className = "dl-play";
-    const slider = document.createElement("input");
+    slider = document.createElement("input");
     slider.type = "range"; slider.min = 0; slider.max = steps; slider.step = 1; slider.value = steps;
     slider.setAttribute("aria-label", labels.step || "step");
-    const readout = document.createElement("span");
+    readout = document.createElement("span");
     readout.className = "dl-readout";
     bar.append(play, back, forward, slider, readout);
     root.appendChild(bar);
 
-    const unit = animated[0].animation.unit || {name: labels.step || "step", scale: 1, offset: 0, digits: 0};
     function label(pos) {
+      const unit = animated[0].animation.unit || {name: labels.step || "step", scale: 1, offset: 0, digits: 0};
       const value = (p) => (unit.offset + p * unit.scale).toFixed(unit.digits);
       return `${unit.name} ${value(pos)} / ${value(steps)}`;
     }
@@ -333,6 +362,7 @@
     });
     readout.textContent = label(steps);
     return {plots: plots, ready: Promise.all(promises), state: state, toggle: toggle, stepBy: stepBy,
+            update: update, destroy: destroy,
             seek: (pos) => { setPlaying(false); state.pos = pos; draw(); }};
   }
 
