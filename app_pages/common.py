@@ -1,5 +1,6 @@
 """What every page shares: the settings sidebar, cached simulation, figure helpers and text boxes."""
 
+import dataclasses
 import functools
 import gc
 from dataclasses import dataclass
@@ -215,7 +216,13 @@ def surface(name, params=()):
     return surfaces.get(name, **dict(params))
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={Run: repr})
+def _physics(run):
+    """A Run's cache key for the simulation: what it computes, not how it is labelled or coloured
+    (a language switch must not rerun every simulation)."""
+    return repr(dataclasses.replace(run, label="", color=None))
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={Run: _physics})
 def simulate(surface_name, surface_params, runs):
     """The trajectories of `runs` (a tuple of Run) on one surface."""
     where = surface(surface_name, surface_params)

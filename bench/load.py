@@ -149,24 +149,25 @@ def cpu_seconds(pid):
 
 
 async def cpu_per_rerun(base, pid, changes, seed=0):
-    """Per page: the server's mean CPU time and the median bytes sent per control change, over
-    `changes` random slider changes one at a time (nothing else running; the page's first open is
-    not counted)."""
+    """Per page: the server's median and mean CPU time and the median bytes sent per control
+    change, over `changes` random slider changes one at a time (nothing else running; the page's
+    first open is not counted). Each change is measured on its own, its bookkeeping included."""
     rng = random.Random(seed)
     figures = {}
     async with Session(base, timeout=120) as session:
         for page in PAGES:
             await session.open(page)
             await asyncio.sleep(0.3)
-            sent = []
-            before = cpu_seconds(pid)
+            sent, spent = [], []
             for _ in range(changes):
                 sliders = [k for k, (which, _) in session.widgets.items() if which == "slider" and k not in SETTINGS]
                 key = rng.choice(sliders)
                 which, body = session.widgets[key]
+                before = cpu_seconds(pid)
                 sent.append((await session.change(key, random_value(which, body, rng))).bytes)
-            await asyncio.sleep(0.3)  # the server's bookkeeping after the last message
-            figures[page] = ((cpu_seconds(pid) - before) / changes, statistics.median(sent))
+                await asyncio.sleep(0.15)  # the server's bookkeeping after the last message
+                spent.append(cpu_seconds(pid) - before)
+            figures[page] = (statistics.median(spent), statistics.fmean(spent), statistics.median(sent))
     return figures
 
 
@@ -197,11 +198,11 @@ def main(args):
             print(f"  second half of the changes: {min(later):.0f}–{max(later):.0f} MB (bounded: the caches are full)")
             return
         if args.cpu:
-            print(f"server CPU (mean) and bytes sent (median) per control change, {args.cpu} random slider changes a page")
-            for page, (cpu, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu)).items():
-                print(f"  {page:<12}{cpu * 1e3:7.0f} ms CPU {'within' if cpu <= 0.03 else 'OVER':>7}"
-                      f"{sent / 1e3:9.0f} kB sent {'within' if sent <= 300e3 else 'OVER':>7}")
-            print("  budgets: ≤ 30 ms of server CPU, ≤ 300 kB sent per rerun")
+            print(f"server CPU (median, mean) and bytes sent (median) per control change, {args.cpu} random slider changes a page")
+            for page, (median, mean, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu)).items():
+                print(f"  {page:<12}{median * 1e3:7.0f} ms CPU {'within' if median <= 0.03 else 'OVER':>7}"
+                      f"   (mean {mean * 1e3:4.0f} ms){sent / 1e3:9.0f} kB sent  {'within' if sent <= 300_000 else 'OVER'}")
+            print("  budgets: median ≤ 30 ms of server CPU, ≤ 300 kB sent per rerun")
             return
         if args.burst:
             alone, during, _ = asyncio.run(burst(base, args.burst))

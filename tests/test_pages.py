@@ -257,6 +257,19 @@ def test_both_languages_have_the_same_keys():
         assert set(re.findall(r"{(\w+)}", STRINGS["en"][key])) == set(re.findall(r"{(\w+)}", STRINGS["zh"][key])), key
 
 
+def test_a_language_switch_reruns_no_simulation(monkeypatch):
+    """Labels are presentation: the runs' trajectories come from the cache in the other language."""
+    import optimizers
+    calls = []
+    real = optimizers.run
+    monkeypatch.setattr(optimizers, "run", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    app("momentum", mo_steps="130", mo_beta="0.83")
+    assert calls  # computed once in English
+    calls.clear()
+    assert_healthy(app("momentum", mo_steps="130", mo_beta="0.83", lang="zh"))
+    assert calls == []
+
+
 def test_notation_reads_as_mathematics_not_as_source():
     """v_{t−1}, x_t and J^{t} written out raw in intros, headers and legends: Unicode instead
     (vₜ₋₁, xₜ, J⁽ᵗ⁾); LaTeX stays inside $…$ only."""
