@@ -14,9 +14,9 @@ P = "dc_"
 RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 DECAY_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 ESCAPE_RATES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0)
-NOTES = {  # the notes' settings for each schedule (seed 000), α₀ = 0.1
+NOTES = {  # the notes' settings for each schedule (seed 000), α₀ = 0.1; cosine anneals over the epochs shown
     "step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05},
-    "inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "cosine": {}, "constant": {},
+    "inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "constant": {},
 }
 PALETTE = {"constant": "#000000", "step": "#E69F00", "exponential": "#56B4E9", "geometric": "#009E73",
            "inverse_time": "#0072B2", "inverse_sqrt": "#D55E00", "cosine": "#CC79A7"}
@@ -71,7 +71,7 @@ def notes_rates(name):
 
 
 curves = [figures.Curve(t(f"schedule.{name}"), PALETTE[name], notes_rates(name), dash="dot")
-          for name in NOTES if name != schedule]
+          for name in PALETTE if name != schedule]
 yours = optimizers.learning_rates(schedule, lr0, epochs, warmup=warmup, **params)
 curves.append(figures.Curve(f"{t(f'schedule.{schedule}')} ★", PALETTE[schedule], yours))
 figure = figures.curve_figure(curves, style=style, x_title=t("decay.epoch"), y_title=t("common.learning_rate"),

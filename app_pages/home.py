@@ -35,7 +35,4 @@ for index, (name, icon, params) in enumerate(DEMOS):
     with columns[index % 3], st.container(border=True):
         st.markdown(f"**{icon} {index + 1}. {t(f'pages.{name}')}**")
         st.markdown(t(f"home.{name}_blurb"))
-        if (PAGES / f"{name}.py").exists():
-            st.page_link(PAGES / f"{name}.py", label=t("home.demo"), icon="▶️", query_params=params)
-        else:
-            st.caption(t("home.coming"))
+        st.page_link(PAGES / f"{name}.py", label=t("home.demo"), icon="▶️", query_params=params)

@@ -24,7 +24,6 @@ PARAMETER_SLIDERS = {
     "curvature": (0.1, 10.0, 0.1), "condition": (1.0, 100.0, 1.0), "angle": (-90.0, 90.0, 5.0),
     "sharp_width": (0.1, 1.0, 0.05), "flat_width": (0.5, 2.0, 0.1), "a": (-2.0, 2.0, 0.1),
     "b": (1.0, 200.0, 1.0), "local_depth": (0.7, 2.0, 0.1), "width": (0.3, 3.0, 0.1),
-    "noise": (0.0, 2.0, 0.1),
 }
 FEATURE_SCALES = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 65.0)
 BUFFER_SYMBOLS = {"m_hat": "m̂", "v_hat": "v̂"}  # the ledger writes the state buffers as the notes do

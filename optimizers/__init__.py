@@ -13,7 +13,7 @@ import numpy as np
 import surfaces
 from . import _kernels as K
 
-__all__ = ["Trajectory", "RULES", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
+__all__ = ["Trajectory", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
            "learning_rates", "schedule_names", "SCHEDULE_FORMULAS", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
 
 MAX_STEPS = 100_000
@@ -422,4 +422,3 @@ def ema_weights(beta, days):
     return (1.0 - beta) * beta ** np.arange(days, dtype=np.float64)
 
 
-RULES = {name: rule(name) for name in DEFAULTS}

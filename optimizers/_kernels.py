@@ -52,7 +52,7 @@ def bias_corrections(h, t):
 
 
 # Each rule: one coordinate's step (Δθ, s1, s2) from the gradient g and the buffers s1, s2, given
-# the step's learning rate and bias corrections. Rules as in torch.optim (see optimizers.RULES).
+# the step's learning rate and bias corrections. Rules as in torch.optim (see optimizers.rule).
 
 @helper
 def _gd(h, lr, c1, c2, g, s1, s2):

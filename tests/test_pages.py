@@ -294,6 +294,19 @@ def test_every_literal_key_in_the_code_exists():
     assert used and not sorted(used - set(STRINGS["en"]))
 
 
+def test_every_locale_key_is_used():
+    """A string no page asks for is dead weight that translators keep up: each key is named in the
+    code, or formed there by an f-string such as t(f"surface.{name}")."""
+    from app_pages.i18n import STRINGS
+    text = "\n".join(p.read_text() for p in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")])
+    literal = set(re.findall(r"[\"']([a-z_]+\.[a-z_0-9]+)[\"']", text))
+    formed = re.findall(r"\bf([\"'])([a-z_]*(?:\{[^}]*\})?[a-z_]*\.[a-z_0-9]*\{[^}]*\}[a-z_0-9]*|\{[^}]*\}\.[a-z_0-9]+)\1", text)
+    patterns = [re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[a-z_0-9]+", re.escape(f)) + "$") for _, f in formed
+                if re.sub(r"\{[^}]*\}", "", f) != "."]  # (i18n.py's own f"{section}.{key}" names every key)
+    unused = sorted(k for k in STRINGS["en"] if k not in literal and not any(p.match(k) for p in patterns))
+    assert not unused
+
+
 def test_names_from_the_core_all_have_strings():
     import optimizers
     import surfaces
