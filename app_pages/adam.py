@@ -13,7 +13,6 @@ from app_pages.i18n import t
 P = "adam_"
 SURFACES = ("rosenbrock", "elongated_bowl", "bowl")
 SECOND_MOMENTS = (0.9, 0.99, 0.999, 0.9999)
-EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 COLD = 20
 
 common.header("adam")
@@ -21,14 +20,14 @@ with st.sidebar:
     surface_name = controls.select(P + "surface", t("adam.surface"), SURFACES, "rosenbrock",
                                    format_func=lambda s: t(f"surface.{s}"))
     beta1 = controls.slider(P + "beta1", t("adam.beta1"), 0.0, 0.99, 0.9, 0.01)
-    beta2 = controls.select_slider(P + "beta2", t("adam.beta2"), SECOND_MOMENTS, 0.999, format_func=lambda v: f"{v:g}")
-    eps = controls.select_slider(P + "eps", t("adam.eps"), EPSILONS, 1e-8, format_func=lambda v: f"{v:g}")
+    beta2 = controls.select_slider(P + "beta2", t("adam.beta2"), SECOND_MOMENTS, 0.999, format_func=common.plain)
+    eps = controls.select_slider(P + "eps", t("adam.eps"), common.EPSILONS, 1e-8, format_func=common.plain)
     correct = controls.toggle(P + "correct", t("adam.correct"), True)
-    lr = controls.select_slider(P + "lr", t("adam.lr"), common.LEARNING_RATES, 0.2, format_func=lambda v: f"{v:g}")
+    lr = controls.select_slider(P + "lr", t("adam.lr"), common.LEARNING_RATES, 0.2, format_func=common.plain)
     rmsprop_lr = controls.select_slider(P + "rmsprop_lr", t("adam.rmsprop_lr"), common.LEARNING_RATES, 0.01,
-                                        format_func=lambda v: f"{v:g}")
+                                        format_func=common.plain)
     momentum_lr = controls.select_slider(P + "momentum_lr", t("adam.momentum_lr"), common.LEARNING_RATES, 0.01,
-                                         format_func=lambda v: f"{v:g}")
+                                         format_func=common.plain)
     steps = controls.slider(P + "steps", t("adam.steps"), 20, 1000, 500, 10)
 
 adam_hyper = (("beta1", beta1), ("beta2", beta2), ("bias_correction", correct), ("eps", eps))

@@ -3,9 +3,11 @@
 import dataclasses
 import functools
 import gc
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import figures
@@ -20,6 +22,7 @@ SPEED_KEY = "speed"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 # Learning rates offered on a log scale: 1, 2, 5 per decade.
+EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # the ε choices of RMSprop, AdaGrad and Adam
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
 
 # Less padding around the page (a 1024×768 projector has no pixels to spare); projector mode scales
@@ -143,6 +146,11 @@ def chart(figure, key, click=None):
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def plain(value):
+    """A control's value as it is typed: 0.035, 1e-08, 200."""
+    return f"{value:g}"
+
+
 def number(value, digits=4):
     """A number for a person: 0.03125, 12.5, 3.2×10⁻²⁵, 1.5×10⁶; — when there is none."""
     if value is None or not np.isfinite(value):
@@ -171,11 +179,23 @@ def show_rule(optimizer, hyper, lr):
     st.latex(r"\begin{gathered}" + r" \\ ".join(equations) + r"\end{gathered}")
 
 
-def what_to_notice(section, count=3, **values):
-    """The guided experiments of a page, with the page's current numbers filled in."""
+def what_to_notice(section, keys=None, **values):
+    """The guided experiments of a page, with the page's current numbers filled in (`keys`: the
+    notices to show when a page picks the variants its current state calls for)."""
+    keys = keys or [f"{section}.notice_{i}" for i in (1, 2, 3)]
     with st.container(border=True):
         st.markdown(f"#### 🔎 {t('common.what_to_notice')}")
-        st.markdown("\n".join(f"{i}. {t(f'{section}.notice_{i}', **values)}" for i in range(1, count + 1)))
+        st.markdown("\n".join(f"{i}. {t(key, **values)}" for i, key in enumerate(keys, 1)))
+
+
+def reached_table(labels, columns, steps, extra=None):
+    """One row per run: for each column of `columns` (title -> first steps, None for never) the step
+    at which the run came within tolerance, or "not within N steps"; then the `extra` columns."""
+    table = {t("playground.col_optimizer"): list(labels)}
+    for title, reached in columns.items():
+        table[title] = [t("common.never", steps=steps) if step is None else str(step) for step in reached]
+    table.update(extra or {})
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 
 def report_divergence(labelled_paths):
@@ -230,6 +250,23 @@ def simulate(surface_name, surface_params, runs):
                            noise=run.noise, seed=run.seed, batch_size=run.batch_size,
                            shuffle=run.shuffle, **dict(run.hyper))
             for run in runs]
+
+
+def valley_coordinates(deltas, degrees):
+    """Steps (Δx, Δy) on the elongated bowl turned into (along, across) its valley floor."""
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return np.stack([c * deltas[:, 0] + s * deltas[:, 1], -s * deltas[:, 0] + c * deltas[:, 1]], axis=1)
+
+
+def turns(across):
+    """How often the step across the valley changes direction: a zig-zag turns at every step."""
+    return int(np.sum(across[1:] * across[:-1] < 0))
+
+
+def distance(points, where):
+    """Each point's distance to the surface's nearest known minimum."""
+    minima = np.asarray(where.minima, dtype=np.float64)
+    return np.min(np.hypot(points[:, None, 0] - minima[:, 0], points[:, None, 1] - minima[:, 1]), axis=1)
 
 
 def path_lines(runs, paths):

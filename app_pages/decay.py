@@ -43,7 +43,7 @@ common.header("decay")
 with st.sidebar:
     schedule = controls.select(P + "schedule", t("decay.schedule"), optimizers.schedule_names(), "inverse_time",
                                format_func=lambda s: t(f"schedule.{s}"))
-    lr0 = controls.select_slider(P + "lr0", t("decay.lr0"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    lr0 = controls.select_slider(P + "lr0", t("decay.lr0"), RATES, 0.1, format_func=common.plain)
     # only the knobs the chosen schedule has (the others would change nothing, yet go into the link)
     gamma, every, k = 0.5, 10, 0.05
     if schedule in ("step", "geometric"):
@@ -51,12 +51,12 @@ with st.sidebar:
     if schedule == "step":
         every = controls.slider(P + "every", t("decay.every"), 1, 50, every, 1)
     if schedule in ("exponential", "inverse_time", "inverse_sqrt"):
-        k = controls.select_slider(P + "k", t("decay.k"), DECAY_RATES, k, format_func=lambda v: f"{v:g}")
+        k = controls.select_slider(P + "k", t("decay.k"), DECAY_RATES, k, format_func=common.plain)
     warmup = controls.slider(P + "warmup", t("decay.warmup"), 0, 20, 0, 1)
     epochs = controls.slider(P + "epochs", t("decay.epochs"), 10, 200, 30, 5)
     noise = controls.slider(P + "noise", t("decay.noise"), 0.0, 3.0, 1.0, 0.1)
-    small = controls.select_slider(P + "small", t("decay.small"), ESCAPE_RATES, 0.3, format_func=lambda v: f"{v:g}")
-    large = controls.select_slider(P + "large", t("decay.large"), ESCAPE_RATES, 3.0, format_func=lambda v: f"{v:g}")
+    small = controls.select_slider(P + "small", t("decay.small"), ESCAPE_RATES, 0.3, format_func=common.plain)
+    large = controls.select_slider(P + "large", t("decay.large"), ESCAPE_RATES, 3.0, format_func=common.plain)
 style = common.style()
 params = schedule_params(schedule, gamma, every, k, epochs)
 

@@ -40,7 +40,7 @@ with st.sidebar:
     batch = controls.select_slider(P + "batch", t("minibatch.batch"), batch_sizes(m), 32 if m >= 32 else m,
                                    help=t("minibatch.batch_help"))
     epochs = controls.slider(P + "epochs", t("minibatch.epochs"), 1, 20, 4, 1)
-    lr = controls.select_slider(P + "lr", t("minibatch.lr"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    lr = controls.select_slider(P + "lr", t("minibatch.lr"), RATES, 0.1, format_func=common.plain)
     shuffle = controls.toggle(P + "shuffle", t("minibatch.shuffle"), True)
     grouped = controls.toggle(P + "sorted", t("minibatch.sorted"), False, help=t("minibatch.sorted_help"))
     seed = controls.number(P + "seed", t("common.seed"), 0, 9999, 0, 1)

@@ -1,7 +1,5 @@
 """Lesson 3: momentum — GD against the three conventions of momentum in a narrow valley."""
 
-import math
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,22 +11,22 @@ from app_pages.common import Run
 from app_pages.i18n import t
 
 P = "mo_"
-RATES = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2)
+RATES = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2)
 
 
-def valley_coordinates(deltas, degrees):
-    """Steps (Δx, Δy) turned into (along, across) the valley floor of the rotated bowl."""
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    return np.stack([c * deltas[:, 0] + s * deltas[:, 1], -s * deltas[:, 0] + c * deltas[:, 1]], axis=1)
+def stable_below(condition, beta):
+    """The largest stable α on the bowl (λ_max = κ): GD 2/κ, heavy ball 2(1+β)/κ, Nesterov 2(1+β)/((1+2β)κ)."""
+    return {"gd": 2.0 / condition, "heavy": 2.0 * (1.0 + beta) / condition,
+            "nesterov": 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * condition)}
 
 
 common.header("momentum")
 with st.sidebar:
     condition = controls.slider(P + "condition", t("momentum.condition"), 1.0, 100.0, 50.0, 1.0)
     angle = controls.slider(P + "angle", t("momentum.angle"), -90.0, 90.0, 0.0, 5.0)
-    lr = controls.select_slider(P + "lr", t("momentum.lr"), RATES, 0.025, format_func=lambda v: f"{v:g}")
+    lr = controls.select_slider(P + "lr", t("momentum.lr"), RATES, 0.035, format_func=common.plain)
     beta = controls.slider(P + "beta", t("momentum.beta"), 0.5, 0.99, 0.9, 0.01)
-    equal = controls.toggle(P + "equal", t("momentum.equal"), False, help=t("momentum.equal_help"))
+    equal = controls.toggle(P + "equal", t("momentum.equal"), True, help=t("momentum.equal_help"))
     steps = controls.slider(P + "steps", t("momentum.steps"), 10, 400, 200, 10)
 
 surface_params = (("angle", angle), ("condition", condition))
@@ -46,17 +44,17 @@ st.subheader(t("momentum.race_title"))
 common.chart(common.race_figure("elongated_bowl", surface_params, runs, style, common.labels_key()), "mo_race")
 common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
 reached = [optimizers.first_within(path.points, where.minima, 0.01) for path in paths]
-st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
-                           t("momentum.reached"): [t("momentum.never", steps=steps) if r is None else str(r)
-                                                   for r in reached]}), hide_index=True, width="stretch")
+valleys = [common.valley_coordinates(path.deltas, angle) for path in paths]
+turned = [common.turns(valley[:, 1]) for valley in valleys]
+common.reached_table([run.label for run in runs], {t("momentum.reached"): reached}, steps,
+                     {t("momentum.turns", steps=steps): turned})
 with st.container(border=True):
     st.markdown(f"**{t('momentum.why_title')}**")
     st.markdown(t("momentum.why", gain=1.0 / (1.0 - beta)))
 
 st.subheader(t("momentum.steps_title"))
 across, along = [], []
-for line, path in zip(common.path_lines(runs, paths)[:3], paths[:3]):
-    valley = valley_coordinates(path.deltas, angle)
+for line, valley in zip(common.path_lines(runs, paths)[:3], valleys[:3]):
     along.append(figures.Curve(line.label, line.color, valley[:, 0], line.dash))
     across.append(figures.Curve(line.label, line.color, valley[:, 1], line.dash))
 left, right = st.columns(2)
@@ -86,4 +84,12 @@ with st.expander(t("common.update_rule"), expanded=True):
     for run in runs[1:]:
         st.markdown(f"**{run.label}**")
         common.show_rule(run.optimizer, dict(run.hyper), run.lr)
-common.what_to_notice("momentum")
+edges = stable_below(condition, beta)
+common.what_to_notice("momentum", keys=("momentum.notice_1", "momentum.notice_2_on" if equal else "momentum.notice_2_off",
+                                              "momentum.notice_3"),
+                      steps=steps, gd_turns=turned[0], mo_turns=turned[1],
+                      gd_reached=reached[0] if reached[0] is not None else "—",
+                      mo_reached=reached[1] if reached[1] is not None else "—",
+                      lr=f"{lr:g}", heavy_lr=f"{heavy_lr:g}", gain=f"{1.0 / (1.0 - beta):.3g}",
+                      nesterov_edge=f"{edges['nesterov']:.3g}", gd_edge=f"{edges['gd']:.3g}",
+                      heavy_edge=f"{edges['heavy']:.3g}")

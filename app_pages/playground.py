@@ -39,7 +39,7 @@ def surface_ui(where):
         params["n_samples"] = controls.slider(P + "regression_n_samples", t("surface.n_samples"), 8, 512, 64, 8,
                                               where=where)
         params["feature_scale"] = controls.select_slider(P + "regression_feature_scale", t("surface.feature_scale"),
-                                                         FEATURE_SCALES, 1.0, where=where, format_func=lambda v: f"{v:g}")
+                                                         FEATURE_SCALES, 1.0, where=where, format_func=common.plain)
         params["noise"] = controls.slider(P + "regression_noise", t("surface.noise"), 0.0, 2.0, 0.5, 0.1, where=where)
         params["seed"] = controls.number(P + "regression_seed", t("common.seed"), 0, 9999, 0, 1, where=where)
     else:
@@ -59,7 +59,7 @@ def schedule_ui(slot, steps, where):
         params["every"] = controls.slider(f"{P}o{slot}_every", t("hyper.every"), 1, 500, 100, 1, where=where)
     elif schedule in ("exponential", "inverse_time", "inverse_sqrt"):
         params["k"] = controls.select_slider(f"{P}o{slot}_k", t("hyper.k"), DECAY_RATES, 0.01, where=where,
-                                             format_func=lambda v: f"{v:g}")
+                                             format_func=common.plain)
     elif schedule == "geometric":
         params["gamma"] = controls.slider(f"{P}o{slot}_ggamma", t("hyper.gamma"), 0.9, 0.999, 0.99, 0.001,
                                           where=where, fmt="%.3f")
@@ -75,7 +75,7 @@ def optimizer_ui(slot, steps, where):
     name = controls.select(key + "name", t("playground.optimizer"), optimizers.names(), RACE[slot], where=where,
                            format_func=lambda n: t(f"optimizer.{n}"))
     lr = controls.select_slider(key + "lr", t("hyper.lr"), common.LEARNING_RATES, DEFAULT_LR[name], where=where,
-                                format_func=lambda v: f"{v:g}")
+                                format_func=common.plain)
     hyper = {}
     for param, default in optimizers.DEFAULTS[name].items():
         if param in ("beta", "beta1", "momentum"):
@@ -85,7 +85,7 @@ def optimizer_ui(slot, steps, where):
                                            where=where, fmt="%.4f")
         elif param == "eps":
             hyper[param] = controls.select_slider(key + param, t("hyper.eps"), EPSILONS, default, where=where,
-                                                  format_func=lambda v: f"{v:g}")
+                                                  format_func=common.plain)
         else:
             hyper[param] = controls.toggle(key + param, t(f"hyper.{param}"), default, where=where)
     schedule, schedule_params, warmup = schedule_ui(slot, steps, where)
@@ -146,7 +146,7 @@ with st.sidebar:
             start = (controls.number(P + "x0", t("playground.start_x"), xmin, xmax, float(where.start[0]), 0.05),
                      controls.number(P + "y0", t("playground.start_y"), ymin, ymax, float(where.start[1]), 0.05))
         tolerance = controls.select_slider(P + "tolerance", t("playground.tolerance"), TOLERANCES, 0.1,
-                                           format_func=lambda v: f"{v:g}")
+                                           format_func=common.plain)
     count = controls.slider(P + "count", t("playground.count"), 1, MAX_OPTIMIZERS, 3, 1)
     runs = []
     for slot in range(count):

@@ -96,15 +96,15 @@ common.header("saddle")
 with st.sidebar:
     name = controls.select(P + "surface", t("saddle.surface"), SURFACES, "saddle",
                            format_func=lambda s: t(f"surface.{s}"))
-    eps = controls.select_slider(P + "eps", t("saddle.eps"), EPSILONS, 1e-6, format_func=lambda v: f"{v:g}",
+    eps = controls.select_slider(P + "eps", t("saddle.eps"), EPSILONS, 1e-6, format_func=common.plain,
                                  help=t("saddle.eps_help"))
-    lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=common.plain)
     noise = controls.slider(P + "noise", t("saddle.noise"), 0.0, 0.1, 0.01, 0.005, fmt="%.3f",
                             help=t("common.noise_help"))
     momentum = controls.slider(P + "momentum", t("hyper.momentum"), 0.0, 0.99, 0.9, 0.01)
     steps = controls.slider(P + "steps", t("common.steps"), 20, 400, 150, 10)
     threshold = controls.select_slider(P + "threshold", t("saddle.threshold"), THRESHOLDS, 5e-2,
-                                       format_func=lambda v: f"{v:g}")
+                                       format_func=common.plain)
 
 where = common.surface(name)
 start = (START_X[name], eps)

@@ -106,12 +106,12 @@ with st.sidebar:
     sharp_width = controls.slider(P + "sharp", t("surface.sharp_width"), 0.1, 0.5, 0.25, 0.05)
     flat_width = controls.slider(P + "flat", t("surface.flat_width"), 0.5, 2.0, 1.0, 0.1)
     batch = controls.select_slider(P + "batch", t("sharp_flat.batch"), BATCHES, 8)
-    lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=lambda v: f"{v:g}")
+    lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=common.plain)
     sigma1 = controls.slider(P + "sigma", t("sharp_flat.sigma1"), 1.0, 12.0, 6.0, 0.5,
                              help=t("sharp_flat.sigma1_help"))
     steps = controls.slider(P + "steps", t("common.steps"), 50, 600, 300, 50)
     shift = controls.slider(P + "shift", t("sharp_flat.shift"), 0.0, 0.5, 0.2, 0.05)
-    box = controls.select_slider(P + "box", t("sharp_flat.box"), BOX_EPSILONS, 5e-2, format_func=lambda v: f"{v:g}")
+    box = controls.select_slider(P + "box", t("sharp_flat.box"), BOX_EPSILONS, 5e-2, format_func=common.plain)
 
 widths = (("flat_width", flat_width), ("sharp_width", sharp_width))
 where = common.surface("sharp_flat", widths)

@@ -59,7 +59,7 @@ def test_momentum_equal_step_makes_heavy_ball_follow_the_ema_path():
     lines = [t for t in race["data"] if t.get("mode") == "lines" and t.get("legendgroup")]
     ema, heavy = unpack(lines[1]["x"]), unpack(lines[2]["x"])
     np.testing.assert_allclose(heavy, ema, rtol=1e-5, atol=1e-6)  # float32 on the wire
-    unequal = chart_specs(app("momentum"))[0]
+    unequal = chart_specs(app("momentum", mo_equal="false"))[0]
     lines = [t for t in unequal["data"] if t.get("mode") == "lines" and t.get("legendgroup")]
     assert not np.allclose(unpack(lines[1]["x"]), unpack(lines[2]["x"]))
 
@@ -239,3 +239,87 @@ def test_the_ema_page_opens_on_the_year():
     """The projector stage: the page's key chart (the year, under Play) is its first chart."""
     first = chart_specs(app("ema", projector="true"))[0]
     assert first["player"]["steps"] >= 364
+
+
+def race_paths(race):
+    """The (x, y) points of each run on a race map, in legend order."""
+    lines = [trace for trace in race["data"] if trace.get("mode") == "lines" and trace.get("legendgroup")]
+    return [np.stack([unpack(line["x"]), unpack(line["y"])], axis=1) for line in lines]
+
+
+def test_momentum_defaults_show_gd_zig_zag_and_momentum_swing():
+    """At the defaults (α = 0.035 is offered and chosen) GD's step across the valley turns at almost
+    every step and momentum's rarely; the table's counts are the race's own paths recounted."""
+    at = app("momentum")
+    assert_healthy(at)
+    assert at.select_slider(key="mo_lr").value == 0.035 and "0.035" in at.select_slider(key="mo_lr").options
+    gd, ema = race_paths(chart_specs(at)[0])[:2]
+    turns = [int(np.sum(np.diff(np.diff(path[:, 1]) > 0) != 0)) for path in (gd, ema)]  # the valley is unrotated
+    table = at.dataframe[0].value
+    assert list(table.iloc[:2, 2]) == turns
+    assert turns[0] >= 0.95 * 200 and turns[1] <= 0.2 * 200
+    assert int(table.iloc[1, 1]) < int(table.iloc[0, 1])  # and momentum arrives first
+    notice = next(m.value for m in at.markdown if "Press ▶ Play" in m.value)
+    assert f"turns {turns[0]} times" in notice and f"only {turns[1]} times" in notice
+
+
+@pytest.mark.parametrize("lr, diverges", [(0.025, False), (0.03, True)])
+def test_momentum_nesterov_edge_is_the_closed_form(lr, diverges):
+    """Nesterov on a quadratic of curvature κ is stable for α < 2(1+β)/((1+2β)κ) = 0.0271 at κ = 50,
+    β = 0.9: the page's runs and its notice agree with that bound."""
+    at = app("momentum", mo_equal="false", mo_lr=str(lr))
+    nesterov_diverged = any("Nesterov" in w.value for w in at.warning)
+    assert nesterov_diverged == diverges
+    assert any("α < 0.0271" in m.value for m in app("momentum").markdown)
+
+
+def across_turns(path, degrees):
+    """Direction changes of the step across the elongated bowl's valley, recounted from map points."""
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    across = np.diff(-s * path[:, 0] + c * path[:, 1])
+    return int(np.sum(across[1:] * across[:-1] < 0))
+
+
+def test_adaptive_rmsprop_walks_the_rotated_floor_without_zig_zagging():
+    at = app("adaptive")
+    assert_healthy(at)
+    aligned, rotated = (race_paths(spec) for spec in chart_specs(at)[:2])
+    way_in = [int(np.argmax(np.hypot(*path.T) < 0.1)) for path in rotated]  # first step within 0.1
+    gd_turns, rms_turns = (across_turns(path[:k + 1], 45.0) for path, k in zip(rotated[:2], way_in[:2]))
+    assert rms_turns <= 2 and gd_turns >= 0.9 * way_in[0]
+    notice = next(m.value for m in at.markdown if "Press ▶ Play" in m.value)
+    assert f"{way_in[1]} steps before it first comes within 0.1" in notice and f"turns {rms_turns} times" in notice
+    assert f"{gd_turns} times in {way_in[0]} steps" in notice
+
+
+def test_adaptive_rmsprop_is_pushed_back_out_near_the_minimum():
+    """The run comes within 1e-4 and ends 100 times further away; its θ₁ rate climbs more than 100-fold
+    (the charts' data). The table shows that end distance beside the first arrival."""
+    at = app("adaptive")
+    rms = race_paths(chart_specs(at)[0])[1]
+    distance = np.hypot(*rms.T)
+    assert distance.min() < 1e-4 and distance[-1] > 100 * distance.min()
+    table = at.dataframe[0].value
+    assert float(table.iloc[1, 3]) == pytest.approx(distance[-1], rel=2e-3)  # 3 digits shown
+    rates = chart_specs(at)[2]
+    theta1 = unpack(rates["data"][0]["y"])
+    assert theta1.max() > 100 * theta1.min()
+    near = next(m.value for m in at.markdown if "pushed back out" in m.value)
+    assert f"at step {int(np.argmin(distance))}" in near
+    assert "settle" not in at.markdown[0].value + at.markdown[1].value  # the intro no longer says so
+
+
+@pytest.mark.parametrize("condition", [50, 20])
+def test_adaptive_gd_diverges_beyond_two_over_kappa_and_rmsprop_never(condition):
+    at = app("adaptive", rms_condition=str(condition))
+    table = next(d.value for d in at.dataframe if list(d.value.columns)[0] == "α")
+    for _, (lr, gd, rms) in table.iterrows():
+        assert ("diverged" in gd) == (float(lr) > 2.0 / condition)
+        assert "diverged" not in rms
+    rms_end = [float(v) for v in table.iloc[:, 2]]
+    assert rms_end[-1] > rms_end[-3] > rms_end[2]  # it only gets about α close
+
+
+def test_adaptive_sparse_feature_rate_ratio():
+    text = next(m.value for m in app("adaptive", rms_steps="200").markdown if "one sample of 20" in m.value)
+    assert "non-zero 10 times" in text and f"{math.sqrt(200 / 10):.3g} times larger" in text
