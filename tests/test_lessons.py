@@ -323,3 +323,76 @@ def test_adaptive_gd_diverges_beyond_two_over_kappa_and_rmsprop_never(condition)
 def test_adaptive_sparse_feature_rate_ratio():
     text = next(m.value for m in app("adaptive", rms_steps="200").markdown if "one sample of 20" in m.value)
     assert "non-zero 10 times" in text and f"{math.sqrt(200 / 10):.3g} times larger" in text
+
+
+def test_ema_your_beta_is_named_by_its_colour():
+    at = app("ema")  # β = 0.9 is the lecture's red curve: no blue one is drawn, and the text says so
+    year = chart_specs(at)[0]
+    assert "#0072B2" not in json.dumps(year["data"])
+    intro = next(m.value for m in at.markdown if "Seattle weather record" in m.value)
+    assert "the red curve" in intro and "blue curve" not in intro
+    at = app("ema", ema_beta="0.8")
+    assert "#0072B2" in json.dumps(chart_specs(at)[0]["data"])
+    assert "Your β is the blue curve." in next(m.value for m in at.markdown if "Seattle weather record" in m.value)
+
+
+def test_ema_uncorrected_start_takes_months_to_catch_up():
+    """Recounted from the year chart's green curves with and without correction (2012, β = 0.98)."""
+    raw = unpack(chart_specs(app("ema", ema_beta="0.98"))[0]["data"][3]["y"])
+    fixed = unpack(chart_specs(app("ema", ema_beta="0.98", ema_correct="true"))[0]["data"][3]["y"])
+    day = int(np.nonzero(np.abs(raw - fixed) >= 2.0)[0][-1]) + 2  # 1-based day after the last wide gap
+    assert day > 60
+    notice = next(m.value for m in app("ema").markdown if "takes months" in m.value)
+    assert f"only from day {day}." in notice
+
+
+@pytest.mark.parametrize("beta", ["0.99", "0.9", "0"])
+def test_ema_lag_uses_one_definition(beta):
+    """Days to follow 1 − 1/e of a jump: the EMA after k days has moved 1 − βᵏ, an n-day sliding mean k/n."""
+    at = app("ema", ema_beta=beta)
+    table = next(d.value for d in at.dataframe if "numbers kept" in d.value.columns)
+    follow = 1 - 1 / math.e
+    for _, row in table.iterrows():
+        name, kept, lag = row.iloc[0], row.iloc[1], row.iloc[2]
+        if name.startswith("exponential"):
+            b = float(name.split("= ")[1])
+            assert 1 - b**lag >= follow > (1 - b ** (lag - 1) if lag > 1 else 0)
+        elif name.startswith("sliding"):
+            assert lag / kept >= follow > (lag - 1) / kept
+    window = table.iloc[-2, 0]
+    assert window == ("sliding mean of 1 day (the data itself)" if beta == "0" else
+                      f"sliding mean of {round(1 / (1 - float(beta)))} days")
+    if beta == "0.99":
+        assert table.iloc[-2, 2] == 64  # ⌈100·(1 − 1/e)⌉, not ⌈0.63·100⌉ = 63
+
+
+def test_ema_window_wobbles_more_than_the_average():
+    import pandas as pd
+    at = app("ema")
+    temperatures = unpack(chart_specs(at)[0]["data"][0]["y"])
+    sliding = pd.Series(temperatures).rolling(10, min_periods=1).mean()
+    window_wobble = float(np.std(np.diff(sliding)))
+    text = next(m.value for m in at.markdown if "sliding mean over the last 10 days" in m.value)
+    assert f"wobbles more from day to day ({window_wobble:.2f} °C against" in text
+    ema_wobble = float(text.split("against ")[2].split(" °C")[0])
+    assert window_wobble > ema_wobble
+
+
+def test_ema_week_means_recompute_the_notes():
+    at = app("ema")
+    values = {m.label: m.value for m in at.metric}
+    assert values["plain mean of the week"] == f"{96 / 7:.4g}"  # the notes' 13.7
+    assert values["weekend weighted ×3"] == f"{148 / 11:.4g}"  # the notes' 13.45
+    at = app("ema", ema_weekend="1")
+    values = {m.label: m.value for m in at.metric}
+    assert values["weekend weighted ×1"] == values["plain mean of the week"]
+
+
+def test_ema_first_step_and_correction_factors():
+    at = app("ema")
+    text = next(m.value for m in at.markdown if "The notes' example" in m.value)
+    assert "v₁ = 0.02·40 = 0.8 (the notes print 8)" in text and "= 40." in text
+    table = next(d.value for d in at.dataframe if "correction factor 1/(1 − βᵗ)" in d.value.columns)
+    steps = [int(label.split("= ")[1]) for label in table.iloc[:, 0]]
+    assert steps == [10, 20, 30, 50]  # k·n_eff at β = 0.9
+    np.testing.assert_allclose(table.iloc[:, 1], [1 / (1 - 0.9**s) for s in steps])
