@@ -14,10 +14,8 @@ P = "dc_"
 RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 DECAY_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 ESCAPE_RATES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0)
-NOTES = {  # the notes' settings for each schedule (seed 000), α₀ = 0.1; cosine anneals over the epochs shown
-    "step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05},
-    "inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "constant": {},
-}
+NOTES = {"step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05}}  # seed 000, α₀ = 0.1
+OURS = {"inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "constant": {}}  # not in the notes: our settings
 PALETTE = {"constant": "#000000", "step": "#E69F00", "exponential": "#56B4E9", "geometric": "#009E73",
            "inverse_time": "#0072B2", "inverse_sqrt": "#D55E00", "cosine": "#CC79A7"}
 RUNS = 200
@@ -41,11 +39,11 @@ def noisy_ensembles(constant_rates, decayed_rates, noise, seed=0):
 
 common.header("decay")
 with st.sidebar:
-    schedule = controls.select(P + "schedule", t("decay.schedule"), optimizers.schedule_names(), "inverse_time",
+    schedule = controls.select(P + "schedule", t("decay.schedule"), optimizers.schedule_names(), "exponential",
                                format_func=lambda s: t(f"schedule.{s}"))
-    lr0 = controls.select_slider(P + "lr0", t("decay.lr0"), RATES, 0.1, format_func=common.plain)
+    lr0 = controls.select_slider(P + "lr0", t("decay.lr0"), RATES, 0.2, format_func=common.plain)
     # only the knobs the chosen schedule has (the others would change nothing, yet go into the link)
-    gamma, every, k = 0.5, 10, 0.05
+    gamma, every, k = 0.5, 10, 0.1
     if schedule in ("step", "geometric"):
         gamma = controls.slider(P + "gamma", t("decay.gamma"), 0.1, 0.99, gamma, 0.01)
     if schedule == "step":
@@ -60,34 +58,6 @@ with st.sidebar:
 style = common.style()
 params = schedule_params(schedule, gamma, every, k, epochs)
 
-# --- the explorer ------------------------------------------------------------------------------------
-st.subheader(t("decay.explorer_title"))
-st.markdown(t("decay.explorer_intro"))
-
-def notes_rates(name):
-    """A schedule with the notes' settings over the epochs shown (cosine anneals over all of them)."""
-    settings = {"total": epochs} if name == "cosine" else NOTES[name]
-    return optimizers.learning_rates(name, lr0, epochs, **settings)
-
-
-curves = [figures.Curve(t(f"schedule.{name}"), PALETTE[name], notes_rates(name), dash="dot")
-          for name in PALETTE if name != schedule]
-yours = optimizers.learning_rates(schedule, lr0, epochs, warmup=warmup, **params)
-curves.append(figures.Curve(f"{t(f'schedule.{schedule}')} ★", PALETTE[schedule], yours))
-figure = figures.curve_figure(curves, style=style, x_title=t("decay.epoch"), y_title=t("common.learning_rate"),
-                              mode="lines+markers")
-common.chart(figure, "dc_explorer")
-st.latex(optimizers.SCHEDULE_FORMULAS[schedule])
-
-st.subheader(t("decay.tables_title"))
-st.markdown(t("decay.tables_intro"))
-shown_epochs = [0, 1, 2, 3, 4, 5, 9, 10, 20]
-table = {t("decay.epoch"): shown_epochs}
-for name in ("step", "exponential", "inverse_time", "inverse_sqrt", "geometric"):
-    rates = optimizers.learning_rates(name, 0.1, 21, **NOTES[name])
-    table[t(f"schedule.{name}")] = [f"{rates[e]:.4g}" for e in shown_epochs]
-st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
-
 # --- noisy SGD on a bowl ---------------------------------------------------------------------------------
 st.subheader(t("decay.noisy_title"))
 steps = epochs * 5
@@ -98,6 +68,8 @@ st.markdown(t("decay.noisy_intro", runs=RUNS, noise=f"{noise:g}", steps=steps))
 bowl = common.surface("bowl")
 names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
 colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
+mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in (constant_paths, decayed_paths)]
+ratio = mean_distance[0][-1] / mean_distance[1][-1]
 left, right = st.columns(2)
 with left:
     clouds = [(name, colour, paths[:, -1])
@@ -105,10 +77,44 @@ with left:
     common.chart(figures.cloud_figure(bowl, clouds, style=style, labels=common.map_labels(),
                                       backdrop=common.backdrop("bowl")), "dc_cloud")
 with right:
-    distance = [figures.Curve(name, colour, np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0))
-                for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
+    distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
     common.chart(figures.curve_figure(distance, style=style, x_title=t("common.step"), y_title=t("decay.distance"),
                                       log_y=True), "dc_distance")
+first, second, third = st.columns(3)
+first.metric(t("decay.end_constant", steps=steps), common.number(mean_distance[0][-1], 3))
+second.metric(t("decay.end_decayed", steps=steps), common.number(mean_distance[1][-1], 3))
+third.metric(t("decay.closer"), f"{ratio:.2f}×")
+
+# --- the explorer ------------------------------------------------------------------------------------
+st.subheader(t("decay.explorer_title"))
+st.markdown(t("decay.explorer_intro"))
+
+def notes_rates(name):
+    """A schedule with the notes' settings (ours where the notes give none) over the epochs shown."""
+    settings = {"total": epochs} if name == "cosine" else {**NOTES, **OURS}[name]
+    return optimizers.learning_rates(name, lr0, epochs, **settings)
+
+
+curves = [figures.Curve(t(f"schedule.{name}"), PALETTE[name], notes_rates(name), dash="dot")
+          for name in PALETTE if name != schedule]
+yours = optimizers.learning_rates(schedule, lr0, epochs, warmup=warmup, **params)
+curves.append(figures.Curve(f"{t(f'schedule.{schedule}')} ★", PALETTE[schedule], yours))
+figure = figures.curve_figure(curves, style=style, x_title=t("decay.epoch"), y_title=t("common.learning_rate"),
+                              mode="lines+markers")
+common.chart(figure, "dc_explorer")
+valued = optimizers.schedule_formula(schedule, lr0, **params)
+st.latex(optimizers.schedule_formula(schedule) + " = " + valued.split(" = ", 1)[1])
+if warmup:
+    st.caption(t("decay.warmup_note", warmup=warmup, lr=f"{lr0:g}"))
+
+st.subheader(t("decay.tables_title"))
+st.markdown(t("decay.tables_intro"))
+shown_epochs = [0, 1, 2, 3, 4, 5, 9, 10, 20]
+table = {t("decay.epoch"): shown_epochs}
+for name in NOTES:
+    rates = optimizers.learning_rates(name, 0.1, 21, **NOTES[name])
+    table[t(f"schedule.{name}")] = [f"{rates[e]:.4g}" for e in shown_epochs]
+st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 # --- escaping a local minimum ----------------------------------------------------------------------------
 st.subheader(t("decay.escape_title"))
@@ -120,4 +126,5 @@ runs = (Run("gd", small, ESCAPE_STEPS, label=t("decay.small_run", lr=f"{small:g}
 paths = common.simulate("local_minima", (), runs)
 common.chart(common.race_figure("local_minima", (), runs, style, common.labels_key()), "dc_escape")
 common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
-common.what_to_notice("decay")
+common.what_to_notice("decay", constant=common.number(mean_distance[0][-1], 3),
+                      decayed=common.number(mean_distance[1][-1], 3), ratio=f"{ratio:.2f}", steps=steps)

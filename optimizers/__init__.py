@@ -14,7 +14,7 @@ import surfaces
 from . import _kernels as K
 
 __all__ = ["Trajectory", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
-           "learning_rates", "schedule_names", "SCHEDULE_FORMULAS", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
+           "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
 
 MAX_STEPS = 100_000
 MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
@@ -345,16 +345,39 @@ _SCHEDULES = {"constant": _constant, "step": _step, "exponential": _exponential,
               "geometric": _geometric, "inverse_time": _inverse_time,
               "inverse_sqrt": _inverse_sqrt, "cosine": _cosine}
 
-SCHEDULE_FORMULAS = {
-    "constant": r"\alpha_t = \alpha_0",
-    "step": r"\alpha_t = \alpha_0\,\gamma^{\lfloor t/T \rfloor}",
-    "exponential": r"\alpha_t = \alpha_0\,e^{-k t}",
-    "geometric": r"\alpha_t = \alpha_0\,\gamma^{t}",
-    "inverse_time": r"\alpha_t = \frac{\alpha_0}{1 + k t}",
-    "inverse_sqrt": r"\alpha_t = \frac{\alpha_0}{\sqrt{1 + k t}}",
-    "cosine": r"\alpha_t = \alpha_{\min} + \tfrac12(\alpha_0-\alpha_{\min})"
-              r"\left(1 + \cos\frac{\pi \min(t, T)}{T}\right)",
+# Each schedule's formula; <name> marks a symbol that `schedule_formula` can replace by its value.
+_SCHEDULE_TEMPLATES = {
+    "constant": r"\alpha_t = <lr>",
+    "step": r"\alpha_t = <lr>\cdot <gamma>^{\lfloor t/<every> \rfloor}",
+    "exponential": r"\alpha_t = <lr>\cdot e^{-<k>\, t}",
+    "geometric": r"\alpha_t = <lr>\cdot <gamma>^{t}",
+    "inverse_time": r"\alpha_t = \frac{<lr>}{1 + <k>\, t}",
+    "inverse_sqrt": r"\alpha_t = \frac{<lr>}{\sqrt{1 + <k>\, t}}",
+    "cosine": r"\alpha_t = <min_lr> + \tfrac12(<lr> - <min_lr>)\left(1 + \cos\frac{\pi \min(t, <total>)}{<total>}\right)",
 }
+_SCHEDULE_SYMBOLS = {"lr": r"\alpha_0", "gamma": r"\gamma", "every": "T", "k": "k", "total": "T",
+                     "min_lr": r"\alpha_{\min}"}
+
+
+def schedule_formula(schedule, lr=None, **params):
+    r"""A schedule's formula in LaTeX (t: the epoch): symbolic, or with α₀ = `lr` and its parameters
+    (the schedule's defaults for those not given) substituted.
+
+    >>> schedule_formula("step")  # \alpha_t = \alpha_0\cdot \gamma^{\lfloor t/T \rfloor}
+    >>> schedule_formula("step", 0.1, gamma=0.5)  # \alpha_t = 0.1\cdot 0.5^{\lfloor t/10 \rfloor}
+    """
+    if schedule not in _SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(schedule_names())}")
+    template = _SCHEDULE_TEMPLATES[schedule]
+    if lr is not None:
+        code, defaults = _SCHEDULES[schedule].__code__, _SCHEDULES[schedule].__defaults__ or ()
+        names = code.co_varnames[2:code.co_argcount]
+        values = dict(zip(names, defaults), lr=lr, **params)
+        for name, value in values.items():
+            template = template.replace(f"<{name}>", _latex_number(float(value)))
+    for name, latex in _SCHEDULE_SYMBOLS.items():
+        template = template.replace(f"<{name}>", latex)
+    return template
 
 
 def schedule_names():

@@ -278,6 +278,54 @@ def test_cosine_and_warmup():
     np.testing.assert_allclose(per_epoch, [1, 1, 1, 0.5, 0.5, 0.5])
 
 
+def _latex_value(latex, t):
+    """Evaluate one of our schedule formulas (the right-hand side) at epoch t: a test-only reader of the
+    few LaTeX forms schedule_formula writes, so that a formula can be checked against the rates."""
+    def braced(text, start):  # the {...} group opening at text[start]
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                return text[start + 1:i], i + 1
+        raise ValueError(text)
+
+    def python(text):
+        out, i = "", 0
+        while i < len(text):
+            for command, arity, form in ((r"\frac", 2, "(({0})/({1}))"), (r"\sqrt", 1, "math.sqrt({0})"),
+                                         ("e^", 1, "math.exp({0})"), ("^", 1, "**({0})")):
+                if text.startswith(command + "{", i):
+                    groups, j = [], i + len(command)
+                    for _ in range(arity):
+                        group, j = braced(text, j)
+                        groups.append(python(group))
+                    out, i = out + form.format(*groups), j
+                    break
+            else:
+                out, i = out + text[i], i + 1
+        return out
+
+    body = latex.split(" = ", 1)[1]
+    for old, new in ((r"\left(", "("), (r"\right)", ")"), (r"\lfloor", "math.floor("), (r"\rfloor", ")"),
+                     (r"\tfrac12", "0.5*"), (r"\cdot", "*"), (r"\cos", "math.cos"), (r"\pi", "math.pi*"),
+                     (r"\min", "min"), (r"\,", "*"), ("10^{", "10**{")):
+        body = body.replace(old, new)
+    return eval(python(body).replace(" ", "").replace(")(", ")*("), {"math": math, "min": min, "t": t})  # our own formula, never user text
+
+
+@pytest.mark.parametrize("schedule, params", [("constant", {}), ("step", {"gamma": 0.3, "every": 7}),
+                                              ("exponential", {"k": 0.15}), ("geometric", {"gamma": 0.9}),
+                                              ("inverse_time", {"k": 0.4}), ("inverse_sqrt", {"k": 3.0}),
+                                              ("cosine", {"total": 12, "min_lr": 0.01})])
+def test_schedule_formula_shows_the_values_it_is_given(schedule, params):
+    """The formula with values, read back, gives the same rates as learning_rates (a swapped symbol or a
+    dropped value fails); without values it is symbolic."""
+    formula = optimizers.schedule_formula(schedule, 0.35, **params)
+    rates = optimizers.learning_rates(schedule, 0.35, 15, **params)
+    np.testing.assert_allclose([_latex_value(formula, t) for t in range(15)], rates, rtol=1e-12)
+    assert "<" not in formula and r"\alpha_0" in optimizers.schedule_formula(schedule)
+
+
 def test_schedules_match_torch():
     torch = pytest.importorskip("torch")
     theta = torch.zeros(1, requires_grad=True)
