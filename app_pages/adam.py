@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 
 import figures
-import optimizers
 from app_pages import common, controls
 from app_pages.common import Run
 from app_pages.i18n import t
@@ -39,7 +38,7 @@ style = common.style()
 
 st.subheader(t("adam.race_title"))
 common.chart(common.race_figure(surface_name, (), runs, style, common.labels_key()), "adam_race")
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.report_divergence(runs, paths)
 common.show_rule("adam", dict(adam_hyper), lr)
 
 st.subheader(t("adam.cold_title"))
@@ -62,23 +61,36 @@ with right:
              rf" = {(1 - beta1) / np.sqrt(1 - beta2):.3f}")
 theory = (1 - beta1) / np.sqrt(1 - beta2)
 st.markdown(t("adam.cold_explain", ratio=theory, bigger=t("adam.larger") if theory > 1 else t("adam.smaller")))
+st.markdown(t("adam.fading", beta2=f"{beta2:g}", c50=f"{1 - beta2 ** 50:.3g}", n=f"{1 / (1 - beta2):.4g}",
+              c_n=f"{1 - beta2 ** round(1 / (1 - beta2)):.3g}"))
 
 st.subheader(t("adam.ledger_title"))
 adam_path = paths[2]
 # t counts updates from 1, as the notes and the cold-start chart do: update t uses the gradient at θ₍ₜ₋₁₎
 step = controls.slider(P + "ledger", t("adam.ledger_step"), 1, steps, 1, 1)
 k = step - 1
-ledger = {"gₜ": adam_path.grads[k], "mₜ": adam_path.state["m"][k], "vₜ": adam_path.state["v"][k],
-          "m̂ₜ": adam_path.state["m_hat"][k], "v̂ₜ": adam_path.state["v_hat"][k], "Δθₜ": adam_path.deltas[k]}
-st.dataframe(pd.DataFrame({t("playground.quantity"): list(ledger),
-                           "θ₁": [float(v[0]) for v in ledger.values()],
-                           "θ₂": [float(v[1]) for v in ledger.values()]}),
-             hide_index=True, width="stretch", column_config={
-                 name: st.column_config.NumberColumn(format="%.6g") for name in ("θ₁", "θ₂")})
+common.ledger({"gₜ": adam_path.grads[k], "mₜ": adam_path.state["m"][k], "vₜ": adam_path.state["v"][k],
+               "m̂ₜ": adam_path.state["m_hat"][k], "v̂ₜ": adam_path.state["v_hat"][k], "Δθₜ": adam_path.deltas[k]},
+              digits=6)
+
+st.subheader(t("adam.rates_title"))
+rates = adam_path.effective_lr()
+spread = rates[:, 0] / rates[:, 1]
+st.markdown(t("adam.rates_intro", lr=common.plain(lr), low=common.number(spread.min(), 3),
+              high=common.number(spread.max(), 3)))
+curves = figures.coordinate_curves(t("adam.adam"), figures.color("adam"), rates,
+                                   (t("common.coordinate_x"), t("common.coordinate_y")))
+curves.append(figures.Curve(t("adam.global_rate", lr=common.plain(lr)), "#7f7f7f", np.full(steps, lr), dash="dash"))
+common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"), y_title=t("adaptive.effective"),
+                                  log_y=True), "adam_rates")
 
 st.subheader(t("adam.moments_title"))
 st.table(pd.DataFrame({t("adam.moment"): [t("adam.first"), t("adam.second")],
                        t("adam.tracks"): [t("adam.first_tracks"), t("adam.second_tracks")],
                        t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]}).set_index(
     t("adam.moment")))
-common.what_to_notice("adam")
+with st.container(border=True):
+    st.markdown(f"**{t('adam.name_title')}**")
+    st.markdown(t("adam.name"))
+common.what_to_notice("adam", long=f"{(1 - beta1) / np.sqrt(1 - 0.999):.3g}",
+                      short=f"{(1 - beta1) / np.sqrt(1 - 0.9):.3g}", beta1=f"{beta1:g}")

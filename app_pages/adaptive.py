@@ -46,7 +46,7 @@ titles = {"aligned": t("adaptive.aligned"), "rotated": t("adaptive.rotated", ang
 common.chart([common.race_figure("elongated_bowl", params, runs, style, common.labels_key(), title=titles[name])
               for name, params in ravines.items()], "rms_ravines")  # one Play drives both maps
 for name in ravines:
-    common.report_divergence([(f"{run.label} ({titles[name]})", path) for run, path in zip(runs, results[name])])
+    common.report_divergence(runs, results[name], where=titles[name])
 
 where = {name: common.surface("elongated_bowl", params) for name, params in ravines.items()}
 distances = {name: [common.distance(path.points, where[name]) for path in results[name]] for name in ravines}
@@ -107,10 +107,7 @@ with st.container(border=True):
                   rare_rate=common.number(1.0 / np.sqrt(max(rare, 1)), 3),
                   ratio=common.number(np.sqrt(steps / max(rare, 1)), 3)))
 
-with st.expander(t("common.update_rule"), expanded=True):
-    for run in runs[1:]:
-        st.markdown(f"**{run.label}**")
-        common.show_rule(run.optimizer, dict(run.hyper), run.lr)
+common.update_rules(runs[1:])
 # the way in: the steps before a run first comes within 0.1 of the minimum
 way_in = [optimizers.first_within(path.points, where["rotated"].minima, 0.1) or steps for path in results["rotated"]]
 way_turns = [common.turns(common.valley_coordinates(path.deltas[:end], angle)[:, 1])

@@ -198,11 +198,30 @@ def reached_table(labels, columns, steps, extra=None):
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 
-def report_divergence(labelled_paths):
-    """One sentence per diverged run: who, at which step, what to try."""
-    for label, path in labelled_paths:
+def report_divergence(runs, paths, where=None):
+    """One sentence per diverged run: who (on which map, if `where`), at which step, what to try."""
+    for run, path in zip(runs, paths):
         if path.diverged_at is not None:
-            st.warning(t("common.diverged", name=label, step=path.diverged_at), icon="⚠️")
+            name = run.label if where is None else f"{run.label} ({where})"
+            st.warning(t("common.diverged", name=name, step=path.diverged_at), icon="⚠️")
+
+
+def update_rules(runs, expanded=True):
+    """Each run's update rule with its current values, in one expander."""
+    with st.expander(t("common.update_rule"), expanded=expanded):
+        for run in runs:
+            st.markdown(f"**{run.label}**")
+            show_rule(run.optimizer, dict(run.hyper), run.lr)
+
+
+def ledger(rows, digits=None):
+    """One step in numbers: a row per quantity (name -> its two coordinates), θ₁ and θ₂ as columns."""
+    table = pd.DataFrame({t("playground.quantity"): list(rows),
+                          t("common.coordinate_x"): [float(v[0]) for v in rows.values()],
+                          t("common.coordinate_y"): [float(v[1]) for v in rows.values()]})
+    config = None if digits is None else {t(f"common.coordinate_{axis}"): st.column_config.NumberColumn(
+        format=f"%.{digits}g") for axis in "xy"}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 
 
 # ----------------------------------------------------------------------------- simulation

@@ -125,6 +125,6 @@ runs = (Run("gd", small, ESCAPE_STEPS, label=t("decay.small_run", lr=f"{small:g}
             label=t("decay.both_run", lr=f"{large:g}", every=ESCAPE_SWITCH), color="#009E73"))
 paths = common.simulate("local_minima", (), runs)
 common.chart(common.race_figure("local_minima", (), runs, style, common.labels_key()), "dc_escape")
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.report_divergence(runs, paths)
 common.what_to_notice("decay", constant=common.number(mean_distance[0][-1], 3),
                       decayed=common.number(mean_distance[1][-1], 3), ratio=f"{ratio:.2f}", steps=steps)

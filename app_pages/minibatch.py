@@ -63,7 +63,7 @@ columns[1].metric(t("minibatch.per_update"), batch)
 columns[2].metric(t("minibatch.total", epochs=epochs), epochs * per_epoch)
 labels = {**dict(common.labels_key("wb")), "step": t("minibatch.epoch")}
 common.chart(common.race_figure("regression", surface_params, runs, style, tuple(sorted(labels.items())), progress_total=epochs), "mb_race")
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.report_divergence(runs, paths)
 
 st.subheader(t("minibatch.cost_title"))
 mini_path = paths[1]

@@ -1,7 +1,5 @@
 """Lesson 3: momentum — GD against the three conventions of momentum in a narrow valley."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -42,7 +40,7 @@ style = common.style()
 
 st.subheader(t("momentum.race_title"))
 common.chart(common.race_figure("elongated_bowl", surface_params, runs, style, common.labels_key()), "mo_race")
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.report_divergence(runs, paths)
 reached = [optimizers.first_within(path.points, where.minima, 0.01) for path in paths]
 valleys = [common.valley_coordinates(path.deltas, angle) for path in paths]
 turned = [common.turns(valley[:, 1]) for valley in valleys]
@@ -74,16 +72,10 @@ with left:
                                           style=style, labels=common.map_labels(),
                                           backdrop=common.backdrop("elongated_bowl", surface_params)), "mo_inspect")
 with right:
-    g, v, delta = paths[1].grads[step], paths[1].state["v"][step], paths[1].deltas[step]
-    st.dataframe(pd.DataFrame({t("playground.quantity"): ["θₜ", "gₜ", "vₜ", "Δθₜ"],
-                               "θ₁": [paths[1].points[step, 0], g[0], v[0], delta[0]],
-                               "θ₂": [paths[1].points[step, 1], g[1], v[1], delta[1]]}),
-                 hide_index=True, width="stretch")
+    common.ledger({"θₜ": paths[1].points[step], "gₜ": paths[1].grads[step], "vₜ": paths[1].state["v"][step],
+                   "Δθₜ": paths[1].deltas[step]})
 
-with st.expander(t("common.update_rule"), expanded=True):
-    for run in runs[1:]:
-        st.markdown(f"**{run.label}**")
-        common.show_rule(run.optimizer, dict(run.hyper), run.lr)
+common.update_rules(runs[1:])
 edges = stable_below(condition, beta)
 common.what_to_notice("momentum", keys=("momentum.notice_1", "momentum.notice_2_on" if equal else "momentum.notice_2_off",
                                               "momentum.notice_3"),

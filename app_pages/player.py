@@ -5,7 +5,6 @@ import hashlib
 from pathlib import Path
 
 import plotly
-import streamlit as st
 import streamlit.components.v1 as components
 
 from figures import player as frontend

@@ -109,7 +109,7 @@ def leaderboard(runs, paths, where, tolerance):
     return pd.DataFrame([row for _, row in sorted(entries, key=lambda entry: entry[0])])
 
 
-def ledger(path, step, optimizer):
+def ledger_rows(path, step, optimizer):
     """Step t in numbers: θ, g, the optimizer's buffers, the effective rate and Δθ."""
     rows = {"θₜ": path.points[step], "gₜ": path.grads[step], "αₜ": [path.lr[step]] * 2}
     for name, values in path.state.items():
@@ -117,9 +117,7 @@ def ledger(path, step, optimizer):
     if optimizer in ("rmsprop", "adagrad", "adam"):
         rows["α_eff"] = path.effective_lr()[step]
     rows["Δθₜ"] = path.deltas[step]
-    return pd.DataFrame({t("playground.quantity"): list(rows),
-                         t("common.coordinate_x"): [float(v[0]) for v in rows.values()],
-                         t("common.coordinate_y"): [float(v[1]) for v in rows.values()]})
+    return rows
 
 
 common.header("playground")
@@ -202,17 +200,14 @@ if views["inspector"].open:
         common.chart(figures.inspector_figure(where, path, step, color=line.color, label=line.label,
                                               style=style, labels=common.map_labels(axes)), "pg_inspector")
         st.markdown(f"**{t('playground.ledger')}** (t = {step})")
-        st.dataframe(ledger(path, step, run.optimizer), hide_index=True, width="stretch")
+        common.ledger(ledger_rows(path, step, run.optimizer))
 
-common.report_divergence([(run.label, path) for run, path in zip(runs, paths)])
+common.report_divergence(runs, paths)
 st.subheader(t("playground.leaderboard"))
 if not where.minima:
     st.caption(t("playground.no_minimum"))
 st.table(leaderboard(runs, paths, where, tolerance), hide_index=True)  # every column whole, wrapped
-with st.expander(t("common.update_rule"), expanded=False):
-    for run in runs:
-        st.markdown(f"**{run.label}**")
-        common.show_rule(run.optimizer, dict(run.hyper), run.lr)
+common.update_rules(runs, expanded=False)
 with st.expander(t("playground.export")):
     st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths),
                        file_name="descent-lab.csv", mime="text/csv", key="pg_csv")

@@ -425,3 +425,28 @@ def test_ema_first_step_and_correction_factors():
     steps = [int(label.split("= ")[1]) for label in table.iloc[:, 0]]
     assert steps == [10, 20, 30, 50]  # k·n_eff at β = 0.9
     np.testing.assert_allclose(table.iloc[:, 1], [1 / (1 - 0.9**s) for s in steps])
+
+
+def test_adam_intro_agrees_with_the_cold_start_chart():
+    """DESIGN §9: uncorrected first steps are (1−β₁)/√(1−β₂) ≈ 3.16 times longer, not "too small"; and
+    the second correction is 1 − 0.999⁵⁰ ≈ 0.0488 at t = 50, not gone."""
+    at = app("adam")
+    cold = next(s for s in chart_specs(at) if "without bias correction" in json.dumps(s["data"]))
+    corrected, uncorrected = (unpack(trace["y"]) for trace in cold["data"][:2])
+    ratio = (1 - 0.9) / math.sqrt(1 - 0.999)
+    assert uncorrected[0] / corrected[0] == pytest.approx(ratio, rel=1e-4)
+    intro = at.markdown[0].value
+    assert f"≈ {ratio:.3g} times too long" in intro
+    assert f"only {1 - 0.999**50:.3g} at t = 50" in next(m.value for m in at.markdown if "t = 50" in m.value)
+    notices = next(m.value for m in app("adam", adam_beta1="0.8").markdown if "Set **β₂ = 0.9**" in m.value)
+    assert f"drops to {0.2 / math.sqrt(0.1):.3g}" in notices and f"{0.2 / math.sqrt(0.001):.3g} times too long" in notices
+
+
+def test_adam_rates_per_coordinate_against_one_global_rate():
+    at = app("adam")
+    rates = next(s for s in chart_specs(at) if "one global α" in json.dumps(s["data"], ensure_ascii=False))
+    theta1, theta2, global_rate = (unpack(trace["y"]) for trace in rates["data"][:3])
+    np.testing.assert_allclose(global_rate, 0.2)
+    spread = theta1 / theta2
+    text = next(m.value for m in at.markdown if "multiplies every coordinate" in m.value)
+    assert f"between {spread.min():.3g} and {spread.max():.3g} times" in text
