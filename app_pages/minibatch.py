@@ -67,9 +67,11 @@ common.report_divergence(runs, paths)
 
 st.subheader(t("minibatch.cost_title"))
 mini_path = paths[1]
+st.markdown(t("minibatch.cost_intro", per_epoch=per_epoch))
 common.chart(figures.curve_figure(
     [figures.Curve(t("minibatch.batch_cost"), MINI, mini_path.batch_loss),
-     figures.Curve(t("minibatch.full_cost"), BATCH, mini_path.loss[:-1], dash="dash")],
+     figures.Curve(t("minibatch.full_cost"), "#7f7f7f", mini_path.loss[:-1], dash="dash"),
+     figures.Curve(t("minibatch.batch_gd_cost", m=m), BATCH, paths[0].loss, x=np.arange(epochs + 1) * per_epoch)],
     style=style, x_title=t("minibatch.update"), y_title=t("common.loss"), log_y=True), "mb_cost")
 st.latex(rf"\hat g = \frac{{1}}{{{batch}}}\sum_{{i\in\mathcal{{B}}_t}} \nabla_\theta\,(w x^{{(i)}} + b - y^{{(i)}})^2,"
          rf"\qquad \theta_t = \theta_{{t-1}} - {lr:g}\,\hat g")
@@ -104,4 +106,19 @@ with right:
 st.markdown(t("minibatch.variance_intro"))
 st.latex(rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B}}{{m-1}}"
          rf" = \frac{{{total:.4g}}}{{{batch}}}\cdot\frac{{{m}-{batch}}}{{{m}-1}} = {np.trace(exact):.4g}")
+# --- notation, and choosing B ------------------------------------------------------------------------
+left, right = st.columns(2)
+with left, st.container(border=True):
+    last = m - (per_epoch - 1) * batch
+    st.markdown(f"**{t('minibatch.notation_title')}**")
+    st.markdown(t("minibatch.notation", m=m, b=batch, n=per_epoch, last=last, big=f"{5_000_000:,}".replace(",", " "),
+                  size=f"{1_000:,}".replace(",", " "), count=f"{5_000_000 // 1_000:,}".replace(",", " "), count_tex=5_000_000 // 1_000))
+with right, st.container(border=True):
+    power = batch & (batch - 1) == 0
+    st.markdown(f"**{t('minibatch.choose_title')}**")
+    st.markdown(t("minibatch.choose"))
+    verdicts = [t("minibatch.small_set" if m < 2000 else "minibatch.large_set", m=m),
+                t("minibatch.power" if power else "minibatch.not_power", b=batch),
+                t("minibatch.in_range" if 64 <= batch <= 512 else "minibatch.out_of_range", b=batch)]
+    st.markdown("\n".join(f"- {verdict}" for verdict in verdicts))
 common.what_to_notice("minibatch", m=m)

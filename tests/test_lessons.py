@@ -450,3 +450,23 @@ def test_adam_rates_per_coordinate_against_one_global_rate():
     spread = theta1 / theta2
     text = next(m.value for m in at.markdown if "multiplies every coordinate" in m.value)
     assert f"between {spread.min():.3g} and {spread.max():.3g} times" in text
+
+
+def test_minibatch_batch_cost_falls_at_every_step_beside_the_noisy_cost():
+    at = app("minibatch")
+    cost = next(s for s in chart_specs(at) if "batch GD cost" in json.dumps(s["data"]))
+    noisy, _, batch_gd = (unpack(trace["y"]) for trace in cost["data"][:3])
+    assert np.all(np.diff(batch_gd) < 0) and np.sum(np.diff(noisy) > 0) > 0.2 * len(noisy)
+    np.testing.assert_array_equal(unpack(cost["data"][2]["x"]), np.arange(5) * 8)  # one update per 8 = 256/32
+
+
+def test_minibatch_notation_and_the_notes_count():
+    at = app("minibatch", mb_samples="100", mb_batch="16")
+    text = next(m.value for m in at.markdown if "Round brackets" in m.value)
+    assert "⌈m/B⌉ = 7 mini-batches" in text and "the last holds 4 samples" in text  # 100 − 6·16
+    assert f"give {5_000_000 // 1_000:,} mini-batches".replace(",", " ") in text
+    guide = next(m.value for m in at.markdown if m.value.startswith("- m = "))
+    assert "100 < 2 000" in guide and "16 is a power of two" in guide and "outside the usual range" in guide
+    guide = next(m.value for m in app("minibatch", mb_samples="1024", mb_batch="128").markdown
+                 if m.value.startswith("- m = "))
+    assert "lies in the usual range" in guide

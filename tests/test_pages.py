@@ -317,3 +317,15 @@ def test_names_from_the_core_all_have_strings():
     assert {f"schedule.{name}" for name in optimizers.schedule_names()} <= keys
     params = {p for table in surfaces.PARAMETERS.values() for p in table} - {"seed"}
     assert {f"surface.{p}" for p in params} <= keys
+
+
+def test_chinese_reads_as_a_textbook_not_a_literal_translation():
+    """The phrasings a reader flagged are gone, and a step index is 第几步, never 步数 (a count)."""
+    from app_pages.i18n import STRINGS
+    zh = STRINGS["zh"]
+    text = "\n".join(zh.values())
+    for phrase in ("一个诚实的局限", "逐步账本", "浅坑只对比", "在一个真正的极小值旁边有一个浅坑的碗上"):
+        assert phrase not in text
+    assert re.search(r"(?<!梯度)下降实验室", text) is None
+    for key in ("saddle.escaped_at", "saddle.left_at", "saddle.inspect_step", "adaptive.reached"):
+        assert "步数" not in zh[key] and "第几步" in zh[key]
