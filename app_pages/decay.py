@@ -70,16 +70,13 @@ names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
 colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
 mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in (constant_paths, decayed_paths)]
 ratio = mean_distance[0][-1] / mean_distance[1][-1]
-left, right = st.columns(2)
-with left:
-    clouds = [(name, colour, paths[:, -1])
-              for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
-    common.chart(figures.cloud_figure(bowl, clouds, style=style, labels=common.map_labels(),
-                                      backdrop=common.backdrop("bowl")), "dc_cloud")
-with right:
-    distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
-    common.chart(figures.curve_figure(distance, style=style, x_title=t("common.step"), y_title=t("decay.distance"),
-                                      log_y=True), "dc_distance")
+shown = figures.snapshot_steps(steps)
+clouds = [(name, colour, paths[:, shown]) for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
+distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
+common.chart([figures.ensemble_figure(bowl, clouds, shown, style=style, labels=common.map_labels(),
+                                      backdrop=common.backdrop("bowl")),
+              figures.series_figure(distance, style=style, x_title=t("common.step"), y_title=t("decay.distance"),
+                                    log_y=True)], "dc_cloud")  # one Play moves the clouds and traces the distance
 first, second, third = st.columns(3)
 first.metric(t("decay.end_constant", steps=steps), common.number(mean_distance[0][-1], 3))
 second.metric(t("decay.end_decayed", steps=steps), common.number(mean_distance[1][-1], 3))

@@ -9,7 +9,7 @@ from app_pages.common import Run
 from app_pages.i18n import t
 
 P = "mo_"
-RATES = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2)
+RATES = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.038, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2)
 
 
 def stable_below(condition, beta):
@@ -22,7 +22,7 @@ common.header("momentum")
 with st.sidebar:
     condition = controls.slider(P + "condition", t("momentum.condition"), 1.0, 100.0, 50.0, 1.0)
     angle = controls.slider(P + "angle", t("momentum.angle"), -90.0, 90.0, 0.0, 5.0)
-    lr = controls.select_slider(P + "lr", t("momentum.lr"), RATES, 0.035, format_func=common.plain)
+    lr = controls.select_slider(P + "lr", t("momentum.lr"), RATES, 0.038, format_func=common.plain)
     beta = controls.slider(P + "beta", t("momentum.beta"), 0.5, 0.99, 0.9, 0.01)
     equal = controls.toggle(P + "equal", t("momentum.equal"), True, help=t("momentum.equal_help"))
     steps = controls.slider(P + "steps", t("momentum.steps"), 10, 400, 200, 10)

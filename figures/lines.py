@@ -105,7 +105,8 @@ def curve_figure(curves, *, style, x_title, y_title, title=None, log_y=False, lo
     return Prepared({"data": data, "layout": layout})
 
 
-def series_figure(curves, *, style, x_title, y_title, backdrop_curves=(), title=None, height=None, unit=None):
+def series_figure(curves, *, style, x_title, y_title, backdrop_curves=(), title=None, height=None, unit=None,
+                  log_y=False):
     """Curves traced left to right under Play (e.g. averages following the daily temperatures);
     `backdrop_curves` (e.g. the raw data as markers) stay fixed behind them. unit: the player's
     readout (see figures.animation.player_entry); by default the point's x value."""
@@ -133,6 +134,9 @@ def series_figure(curves, *, style, x_title, y_title, backdrop_curves=(), title=
     layout["xaxis"]["autorange"] = False
     finite = np.concatenate([c[:, 1][np.isfinite(c[:, 1])] for c in columns] +
                             [np.asarray(c.values, dtype=float) for c in backdrop_curves])
+    if log_y:
+        finite = np.log10(finite[finite > 0])
+        layout["yaxis"] = axis(y_title, style, type="log", **log_ticks([10 ** finite]))
     pad = 0.05 * (finite.max() - finite.min() or 1.0)
     layout["yaxis"]["range"] = [float(finite.min() - pad), float(finite.max() + pad)]
     layout["yaxis"]["autorange"] = False

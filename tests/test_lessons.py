@@ -277,11 +277,11 @@ def race_paths(race):
 
 
 def test_momentum_defaults_show_gd_zig_zag_and_momentum_swing():
-    """At the defaults (α = 0.035 is offered and chosen) GD's step across the valley turns at almost
+    """At the defaults (α = 0.038, near GD's edge 2/κ = 0.04) GD's step across the valley turns at almost
     every step and momentum's rarely; the table's counts are the race's own paths recounted."""
     at = app("momentum")
     assert_healthy(at)
-    assert at.select_slider(key="mo_lr").value == 0.035 and "0.035" in at.select_slider(key="mo_lr").options
+    assert at.select_slider(key="mo_lr").value == 0.038
     gd, ema = race_paths(chart_specs(at)[0])[:2]
     turns = [int(np.sum(np.diff(np.diff(path[:, 1]) > 0) != 0)) for path in (gd, ema)]  # the valley is unrotated
     table = at.dataframe[0].value
