@@ -69,9 +69,10 @@ adam_path = paths[2]
 # t counts updates from 1, as the notes and the cold-start chart do: update t uses the gradient at θ₍ₜ₋₁₎
 step = controls.slider(P + "ledger", t("adam.ledger_step"), 1, steps, 1, 1)
 k = step - 1
-common.ledger({"gₜ": adam_path.grads[k], "mₜ": adam_path.state["m"][k], "vₜ": adam_path.state["v"][k],
-               "m̂ₜ": adam_path.state["m_hat"][k], "v̂ₜ": adam_path.state["v_hat"][k], "Δθₜ": adam_path.deltas[k]},
-              digits=6)
+rows = {"gₜ": adam_path.grads[k], "mₜ": adam_path.state["m"][k], "vₜ": adam_path.state["v"][k]}
+if correct:  # the corrected moments exist only when the step uses them
+    rows.update({"m̂ₜ": adam_path.state["m_hat"][k], "v̂ₜ": adam_path.state["v_hat"][k]})
+common.ledger({**rows, "Δθₜ": adam_path.deltas[k]}, digits=6)
 
 st.subheader(t("adam.rates_title"))
 rates = adam_path.effective_lr()

@@ -14,17 +14,10 @@ from app_pages.i18n import t
 P = "pg_"
 MAX_OPTIMIZERS = 6
 RACE = ("gd", "sgd_momentum", "adam", "rmsprop", "momentum", "adagrad")  # slot defaults
-DEFAULT_LR = {"gd": 0.001, "momentum": 0.01, "sgd_momentum": 0.001, "rmsprop": 0.01, "adagrad": 0.5,
-              "adam": 0.2}
 EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
+PENALTY_VALUES = (0.0, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0)
 DECAY_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 TOLERANCES = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001)
-# Slider ranges for each surface parameter: (low, high, step) within what the core accepts.
-PARAMETER_SLIDERS = {
-    "curvature": (0.1, 10.0, 0.1), "condition": (1.0, 100.0, 1.0), "angle": (-90.0, 90.0, 5.0),
-    "sharp_width": (0.1, 1.0, 0.05), "flat_width": (0.5, 2.0, 0.1), "a": (-2.0, 2.0, 0.1),
-    "b": (1.0, 200.0, 1.0), "local_depth": (0.7, 2.0, 0.1), "width": (0.3, 3.0, 0.1),
-}
 FEATURE_SCALES = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 65.0)
 BUFFER_SYMBOLS = {"m_hat": "m̂", "v_hat": "v̂"}  # the ledger writes the state buffers as the notes do
 CLICK_GRID = 41  # click-to-start resolution: a 41 × 41 grid over the map
@@ -34,19 +27,21 @@ def surface_ui(where):
     name = controls.select(P + "surface", t("playground.surface"), surfaces.names(), "rosenbrock",
                            where=where, format_func=lambda s: t(f"surface.{s}"))
     params = {}
-    defaults = surfaces.PARAMETERS[name]
+    parameters = surfaces.SURFACES[name].parameters
     if name == "regression":
-        params["n_samples"] = controls.slider(P + "regression_n_samples", t("surface.n_samples"), 8, 512, 64, 8,
-                                              where=where)
+        params["n_samples"] = controls.slider(P + "regression_n_samples", t("surface.n_samples"),
+                                              *parameters["n_samples"].slider[:2], 64,
+                                              parameters["n_samples"].slider[2], where=where)
         params["feature_scale"] = controls.select_slider(P + "regression_feature_scale", t("surface.feature_scale"),
                                                          FEATURE_SCALES, 1.0, where=where, format_func=common.plain)
-        params["noise"] = controls.slider(P + "regression_noise", t("surface.noise"), 0.0, 2.0, 0.5, 0.1, where=where)
+        low, high, step = parameters["noise"].slider
+        params["noise"] = controls.slider(P + "regression_noise", t("surface.noise"), low, high, 0.5, step, where=where)
         params["seed"] = controls.number(P + "regression_seed", t("common.seed"), 0, 9999, 0, 1, where=where)
     else:
-        for param, (default, _, _) in defaults.items():
-            low, high, step = PARAMETER_SLIDERS[param]
-            params[param] = controls.slider(f"{P}{name}_{param}", t(f"surface.{param}"), low, high, float(default),
-                                            step, where=where)
+        for param, spec in parameters.items():
+            low, high, step = spec.slider
+            params[param] = controls.slider(f"{P}{name}_{param}", t(f"surface.{param}"), low, high,
+                                            float(spec.default), step, where=where)
     return name, tuple(sorted(params.items()))
 
 
@@ -74,11 +69,18 @@ def optimizer_ui(slot, steps, where):
     key = f"{P}o{slot}_"
     name = controls.select(key + "name", t("playground.optimizer"), optimizers.names(), RACE[slot], where=where,
                            format_func=lambda n: t(f"optimizer.{n}"))
-    lr = controls.select_slider(key + "lr", t("hyper.lr"), common.LEARNING_RATES, DEFAULT_LR[name], where=where,
+    lr = controls.select_slider(key + "lr", t("hyper.lr"), common.LEARNING_RATES, optimizers.OPTIMIZERS[name].playground_lr, where=where,
                                 format_func=common.plain)
     hyper = {}
     for param, default in optimizers.DEFAULTS[name].items():
-        if param in ("beta", "beta1", "momentum"):
+        if param == "l1_mode":
+            if hyper["l1"] > 0:  # the mode only matters with an L1 penalty (and only then goes into the link)
+                hyper[param] = controls.select(key + param, t("hyper.l1_mode"), optimizers.L1_MODES, default,
+                                               where=where, format_func=lambda m: t(f"hyper.l1_{m}"))
+        elif param in ("weight_decay", "l1"):
+            hyper[param] = controls.select_slider(key + param, t(f"hyper.{param}"), PENALTY_VALUES, default,
+                                                  where=where, format_func=common.plain)
+        elif param in ("beta", "beta1", "momentum"):
             hyper[param] = controls.slider(key + param, t(f"hyper.{param}"), 0.0, 0.99, default, 0.01, where=where)
         elif param == "beta2":
             hyper[param] = controls.slider(key + param, t("hyper.beta2"), 0.9, 0.9999, default, 0.0001,

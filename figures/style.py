@@ -10,16 +10,11 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# One colour per optimizer variant (yellow is left out: it vanishes on a light background).
-PALETTE = {
-    "gd": "#000000",
-    "momentum": "#E69F00",
-    "heavy_ball": "#D55E00",
-    "nesterov": "#CC79A7",
-    "rmsprop": "#009E73",
-    "adagrad": "#56B4E9",
-    "adam": "#0072B2",
-}
+import optimizers
+
+# One colour per optimizer variant, from each optimizer's record (Okabe–Ito; yellow is left out
+# because it vanishes on a light background, so the eighth, AdamW, takes Tol's colour-blind-safe wine).
+PALETTE = {variant: colour for record in optimizers.OPTIMIZERS.values() for variant, colour in record.colors.items()}
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 

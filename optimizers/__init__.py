@@ -6,6 +6,7 @@
 """
 
 from dataclasses import dataclass, field
+import functools
 import math
 
 import numpy as np
@@ -13,45 +14,87 @@ import numpy as np
 import surfaces
 from . import _kernels as K
 
-__all__ = ["Trajectory", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
+__all__ = ["Optimizer", "OPTIMIZERS", "PENALTIES", "L1_MODES", "Trajectory", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
            "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
 
 MAX_STEPS = 100_000
 MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
 
-# Every optimizer's hyper-parameters with their defaults, in torch.optim's names where torch has one.
-DEFAULTS = {
-    "gd": {},
-    "momentum": {"beta": 0.9, "bias_correction": False},
-    "sgd_momentum": {"momentum": 0.9, "nesterov": False},
-    "rmsprop": {"beta": 0.9, "eps": 1e-8},
-    "adagrad": {"eps": 1e-10},
-    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True},
-}
-_IDS = {"gd": K.GD, "momentum": K.MOMENTUM, "sgd_momentum": K.SGD_MOMENTUM,
-        "rmsprop": K.RMSPROP, "adagrad": K.ADAGRAD, "adam": K.ADAM}
+@dataclass(frozen=True)
+class Optimizer:
+    """Everything the app needs to know about one optimizer. Adding an optimizer takes its kernel
+    rule (optimizers/_kernels.py), one of these records and its strings (the locale files)."""
 
-# The update rules (g = gradient, t counted from 1), keyed by (optimizer, flag) where the flag is
-# bias_correction or nesterov. <name> marks a symbol that `rule` can replace by its value.
-_RULE_TEMPLATES = {
-    ("gd", False): r"\theta_t = \theta_{t-1} - <lr>\, g_t",
-    ("momentum", False): r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, v_t",
-    ("momentum", True): r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad "
-                        r"\theta_t = \theta_{t-1} - <lr>\, \frac{v_t}{1 - <beta>^t}",
-    ("sgd_momentum", False): r"b_t = <momentum>\, b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, b_t",
-    ("sgd_momentum", True): r"b_t = <momentum>\, b_{t-1} + g_t,\qquad "
-                            r"\theta_t = \theta_{t-1} - <lr>\,(g_t + <momentum>\, b_t)",
-    ("rmsprop", False): r"S_t = <beta>\, S_{t-1} + <1-beta>\, g_t^2,\qquad "
-                        r"\theta_t = \theta_{t-1} - \frac{<lr>\, g_t}{\sqrt{S_t} + <eps>}",
-    ("adagrad", False): r"G_t = G_{t-1} + g_t^2,\qquad \theta_t = \theta_{t-1} - \frac{<lr>\, g_t}{\sqrt{G_t} + <eps>}",
-    ("adam", True): r"m_t = <beta1>\, m_{t-1} + <1-beta1>\, g_t,\quad v_t = <beta2>\, v_{t-1} + <1-beta2>\, g_t^2,"
-                    r"\quad \theta_t = \theta_{t-1} - <lr>\,\frac{m_t/(1-<beta1>^t)}{\sqrt{v_t/(1-<beta2>^t)} + <eps>}",
-    ("adam", False): r"m_t = <beta1>\, m_{t-1} + <1-beta1>\, g_t,\quad v_t = <beta2>\, v_{t-1} + <1-beta2>\, g_t^2,"
-                     r"\quad \theta_t = \theta_{t-1} - <lr>\,\frac{m_t}{\sqrt{v_t} + <eps>}",
+    kernel_id: int
+    defaults: dict  # hyper-parameters in torch.optim's names where torch has the method
+    buffers: tuple  # names of the kernel's two state buffers (None: unused)
+    rules: dict  # flag (bias_correction or nesterov) -> LaTeX; <name> marks a value `rule` fills in
+    rate: object  # Trajectory -> (steps, 2): the per-coordinate multiplier on the gradient-like term
+    playground_lr: float  # the Playground's default α
+    colors: dict  # palette variant -> colour (Okabe–Ito where it reaches)
+    corrected: tuple = ()  # (buffer, β) pairs divided by 1 − βᵗ into buffer_hat when bias-corrected
+    always_corrected: bool = False
+
+
+def _plain_rate(path):
+    return np.broadcast_to(path.lr[:, None], (path.steps, 2)).copy()
+
+
+def _accumulated_rate(buffer):
+    return lambda path: path.lr[:, None] / (np.sqrt(path.state[buffer]) + path.hyper["eps"])
+
+
+def _adam_rate(path):
+    lr, eps = path.lr[:, None], path.hyper["eps"]
+    if path.hyper.get("bias_correction", True):
+        c1 = _bias_correction(path.hyper["beta1"], path.steps)
+        c2 = np.sqrt(_bias_correction(path.hyper["beta2"], path.steps))
+        return (lr / c1) / (np.sqrt(path.state["v"]) / c2 + eps)
+    return lr / (np.sqrt(path.state["v"]) + eps)
+
+
+_ADAM_STEP = (r"m_t = <beta1>\, m_{t-1} + <1-beta1>\, g_t,\quad v_t = <beta2>\, v_{t-1} + <1-beta2>\, g_t^2,"
+              r"\quad \theta_t = <decayed> - <lr>\,")
+OPTIMIZERS = {
+    "gd": Optimizer(K.GD, {}, (None, None), {False: r"\theta_t = \theta_{t-1} - <lr>\, g_t"}, _plain_rate,
+                    0.001, {"gd": "#000000"}),
+    "momentum": Optimizer(
+        K.MOMENTUM, {"beta": 0.9, "bias_correction": False}, ("v", None),
+        {False: r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, v_t",
+         True: r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, \frac{v_t}{1 - <beta>^t}"},
+        _plain_rate, 0.01, {"momentum": "#E69F00"}, corrected=(("v", "beta"),)),
+    "sgd_momentum": Optimizer(
+        K.SGD_MOMENTUM, {"momentum": 0.9, "nesterov": False}, ("buf", None),
+        {False: r"b_t = <momentum>\, b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, b_t",
+         True: r"b_t = <momentum>\, b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - <lr>\,(g_t + <momentum>\, b_t)"},
+        _plain_rate, 0.001, {"heavy_ball": "#D55E00", "nesterov": "#CC79A7"}),
+    "rmsprop": Optimizer(
+        K.RMSPROP, {"beta": 0.9, "eps": 1e-8}, ("S", None),
+        {False: r"S_t = <beta>\, S_{t-1} + <1-beta>\, g_t^2,\qquad "
+                r"\theta_t = \theta_{t-1} - \frac{<lr>\, g_t}{\sqrt{S_t} + <eps>}"},
+        _accumulated_rate("S"), 0.01, {"rmsprop": "#009E73"}),
+    "adagrad": Optimizer(
+        K.ADAGRAD, {"eps": 1e-10}, ("G", None),
+        {False: r"G_t = G_{t-1} + g_t^2,\qquad \theta_t = \theta_{t-1} - \frac{<lr>\, g_t}{\sqrt{G_t} + <eps>}"},
+        _accumulated_rate("G"), 0.5, {"adagrad": "#56B4E9"}),
+    "adam": Optimizer(
+        K.ADAM, {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True}, ("m", "v"),
+        {True: _ADAM_STEP + r"\frac{m_t/(1-<beta1>^t)}{\sqrt{v_t/(1-<beta2>^t)} + <eps>}",
+         False: _ADAM_STEP + r"\frac{m_t}{\sqrt{v_t} + <eps>}"},
+        _adam_rate, 0.2, {"adam": "#0072B2"}, corrected=(("m", "beta1"), ("v", "beta2"))),
+    "adamw": Optimizer(
+        K.ADAMW, {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01}, ("m", "v"),
+        {False: _ADAM_STEP + r"\frac{m_t/(1-<beta1>^t)}{\sqrt{v_t/(1-<beta2>^t)} + <eps>}"},
+        _adam_rate, 0.2, {"adamw": "#882255"}, corrected=(("m", "beta1"), ("v", "beta2")),
+        always_corrected=True),
 }
+# The penalties every optimizer takes (torch.optim's weight_decay; the L1 term, proximal or subgradient).
+PENALTIES = {"weight_decay": 0.0, "l1": 0.0, "l1_mode": "proximal"}
+L1_MODES = ("proximal", "subgradient")
+DEFAULTS = {name: {**PENALTIES, **record.defaults} for name, record in OPTIMIZERS.items()}
 _SYMBOLS = {"lr": r"\alpha", "beta": r"\beta", "1-beta": r"(1-\beta)", "momentum": r"\mu",
             "eps": r"\varepsilon", "beta1": r"\beta_1", "1-beta1": r"(1-\beta_1)", "beta2": r"\beta_2",
-            "1-beta2": r"(1-\beta_2)"}
+            "1-beta2": r"(1-\beta_2)", "weight_decay": r"\lambda", "l1": r"\lambda_1"}
 
 
 def _latex_number(value):
@@ -63,14 +106,28 @@ def _latex_number(value):
 
 
 def rule(optimizer, hyper=None, lr=None):
-    """The update rule in LaTeX: symbolic, or with the values of `hyper` and `lr` substituted.
+    r"""The update rule in LaTeX: symbolic, or with the values of `hyper` and `lr` substituted.
+    Penalties (weight decay, L1) appear when they are non-zero; AdamW always shows its decay.
 
     >>> rule("momentum")  # v_t = \beta v_{t-1} + (1-\beta) g_t, ...
     >>> rule("momentum", {"beta": 0.9}, lr=0.1)  # v_t = 0.9 v_{t-1} + 0.1 g_t, ...
     """
     values, _ = _hyper(optimizer, dict(hyper or {}))
+    record = OPTIMIZERS[optimizer]
     flag = bool(values.get("bias_correction", values.get("nesterov", False)))
-    template = _RULE_TEMPLATES[(optimizer, flag)]
+    template = record.rules[flag]
+    decoupled = record.kernel_id == K.ADAMW
+    terms = [r"\nabla f(\theta_{t-1})"]
+    if values["weight_decay"] and not decoupled:
+        terms.append(r"<weight_decay>\,\theta_{t-1}")
+    if values["l1"] and values["l1_mode"] == "subgradient":
+        terms.append(r"<l1>\,\operatorname{sign}\theta_{t-1}")
+    if len(terms) > 1:
+        template = r"g_t = " + " + ".join(terms) + r",\quad " + template
+    template = template.replace("<decayed>", r"\theta_{t-1}(1 - <lr>\cdot <weight_decay>)" if decoupled
+                                else r"\theta_{t-1}")
+    if values["l1"] and values["l1_mode"] == "proximal":
+        template += r",\quad \theta_t \leftarrow \operatorname{sign}(\theta_t)\,\max(|\theta_t| - <lr>\cdot <l1>,\ 0)"
     numbers = {} if hyper is None else {key: values[key] for key in values if isinstance(values[key], float)}
     for key in ("beta", "beta1", "beta2"):
         if key in numbers:
@@ -82,17 +139,12 @@ def rule(optimizer, hyper=None, lr=None):
     return template
 
 
-# Names of the two state buffers each optimizer keeps (None: unused).
-_BUFFERS = {"gd": (None, None), "momentum": ("v", None), "sgd_momentum": ("buf", None),
-            "rmsprop": ("S", None), "adagrad": ("G", None), "adam": ("m", "v")}
-
-
 def names():
     """Every optimizer name `run` accepts."""
-    return list(DEFAULTS)
+    return list(OPTIMIZERS)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)  # not frozen: a frozen dataclass's __init__ costs 2 µs of a 14 µs run
 class Trajectory:
     """One optimizer's run. Row t of `grads`, `lr`, `state[...]` belongs to the update from point t
     to point t+1. After divergence at point index `diverged_at`, everything from there on is NaN."""
@@ -101,7 +153,7 @@ class Trajectory:
     hyper: dict
     points: np.ndarray  # (steps+1, 2)
     loss: np.ndarray  # (steps+1,)
-    grads: np.ndarray  # (steps, 2): the gradient used, noise and mini-batch included
+    grads: np.ndarray  # (steps, 2): the loss's gradient used, noise and mini-batch included, penalties not
     lr: np.ndarray  # (steps,)
     state: dict = field(repr=False)  # buffer name -> (steps, 2)
     batch_loss: np.ndarray = field(repr=False)  # (steps,): loss on the mini-batch behind each update
@@ -119,23 +171,15 @@ class Trajectory:
     def effective_lr(self):
         """Per-coordinate multiplier on the gradient-like term, shape (steps, 2): α for GD and
         momentum, α/(√S+ε) for RMSprop and AdaGrad, α/(1−β₁ᵗ)/(√v/√(1−β₂ᵗ)+ε) for Adam."""
-        lr = self.lr[:, None]
-        eps = self.hyper.get("eps", 0.0)
-        if self.optimizer in ("rmsprop", "adagrad"):
-            accumulated = self.state["S" if self.optimizer == "rmsprop" else "G"]
-            return lr / (np.sqrt(accumulated) + eps)
-        if self.optimizer == "adam":
-            if self.hyper["bias_correction"]:
-                c1 = _bias_correction(self.hyper["beta1"], self.steps)
-                c2 = np.sqrt(_bias_correction(self.hyper["beta2"], self.steps))
-                return (lr / c1) / (np.sqrt(self.state["v"]) / c2 + eps)
-            return lr / (np.sqrt(self.state["v"]) + eps)
-        return np.broadcast_to(lr, (self.steps, 2)).copy()
+        return OPTIMIZERS[self.optimizer].rate(self)
 
 
+@functools.lru_cache(maxsize=256)
 def _bias_correction(beta, steps):
-    """The column 1 − βᵗ for t = 1 … steps."""
-    return 1.0 - beta ** np.arange(1, steps + 1, dtype=np.float64)[:, None]
+    """The column 1 − βᵗ for t = 1 … steps (remembered, and so read-only)."""
+    column = 1.0 - beta ** np.arange(1, steps + 1, dtype=np.float64)[:, None]
+    column.flags.writeable = False
+    return column
 
 
 def _number(name, value, low=-math.inf, high=math.inf, *, low_open=False, high_open=False):
@@ -152,6 +196,8 @@ def _number(name, value, low=-math.inf, high=math.inf, *, low_open=False, high_o
 
 
 def _integer(name, value, low, high):
+    if type(value) is int and low <= value <= high:  # the common case, without the checks below
+        return value
     try:
         whole = not isinstance(value, bool) and float(value).is_integer()
     except (TypeError, ValueError, OverflowError):
@@ -165,28 +211,50 @@ def _integer(name, value, low, high):
 
 
 def _hyper(optimizer, hyper):
-    """Validated hyper-parameters (defaults filled in) and the kernel's record [β₁, β₂, ε, flag]."""
-    if optimizer not in DEFAULTS:
+    """Validated hyper-parameters (defaults filled in) and the kernel's record
+    [β₁, β₂, ε, flag, weight decay, L1, subgradient]; remembered, since pages ask for the same few
+    settings again and again (the record is shared: kernels only read it)."""
+    try:
+        key = (optimizer, tuple(sorted(hyper.items())))
+        hash(key)
+    except TypeError:  # an unhashable value: validate it (and refuse it) the long way
+        return _validated_hyper(optimizer, hyper)
+    values, record = _remembered_hyper(key)
+    return dict(values), record
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_hyper(key):
+    return _validated_hyper(key[0], dict(key[1]))
+
+
+def _validated_hyper(optimizer, hyper):
+    if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(names())}")
     allowed = DEFAULTS[optimizer]
     unknown = sorted(set(hyper) - set(allowed))
     if unknown:
         raise ValueError(f"{optimizer}: unknown hyper-parameter {unknown[0]!r}; "
-                         f"allowed: {', '.join(allowed) or 'none'}")
+                         f"allowed: {', '.join(allowed)}")
     values = {**allowed, **hyper}
     for name in ("beta", "beta1", "beta2", "momentum"):
         if name in values:
             values[name] = _number(name, values[name], 0.0, 1.0, high_open=True)
     if "eps" in values:
         values["eps"] = _number("eps", values["eps"], 0.0, 1.0)
+    for name in ("weight_decay", "l1"):
+        values[name] = _number(name, values[name], 0.0, 1e6)
+    if values["l1_mode"] not in L1_MODES:
+        raise ValueError(f"l1_mode must be one of {', '.join(L1_MODES)}, got {values['l1_mode']!r}")
     for name in ("bias_correction", "nesterov"):
         if name in values:
             if values[name] not in (True, False, 0, 1):
                 raise ValueError(f"{name} must be True or False, got {values[name]!r}")
             values[name] = bool(values[name])
     first = values.get("beta", values.get("beta1", values.get("momentum", 0.0)))
-    flag = values.get("bias_correction", values.get("nesterov", False))
-    record = np.array([first, values.get("beta2", 0.0), values.get("eps", 0.0), float(flag)])
+    flag = values.get("bias_correction", values.get("nesterov", OPTIMIZERS[optimizer].always_corrected))
+    record = np.array([first, values.get("beta2", 0.0), values.get("eps", 0.0), float(flag),
+                       values["weight_decay"], values["l1"], float(values["l1_mode"] == "subgradient")])
     return values, record
 
 
@@ -196,7 +264,9 @@ def _surface(surface):
 
 def _learning_rate_array(lr, steps):
     if isinstance(lr, (int, float, np.number)):
-        return np.full(steps, _number("lr", lr, 0.0, 1e6))
+        rates = np.empty(steps)
+        rates.fill(_number("lr", lr, 0.0, 1e6))
+        return rates
     rates = np.asarray(lr, dtype=np.float64)
     if rates.shape != (steps,):
         raise ValueError(f"lr must be a number or an array of {steps} per-step rates, got shape {rates.shape}")
@@ -207,7 +277,8 @@ def _learning_rate_array(lr, steps):
 
 def _point(name, value):
     try:
-        x, y = (float(v) for v in value)
+        x, y = value
+        x, y = float(x), float(y)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a pair of numbers (x, y), got {value!r}") from None
     if not (abs(x) <= K.LIMIT and abs(y) <= K.LIMIT):
@@ -231,6 +302,9 @@ def batches(n_samples, batch_size, steps, shuffle=True, seed=0):
     return order, np.stack([starts, stops], axis=1).astype(np.int64)
 
 
+_NONE, _NO_ORDER, _NO_BOUNDS = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 2), np.int64)  # no samples
+
+
 def run(surface, optimizer, *, start=None, steps=100, lr=0.01, noise=0.0, seed=0,
         batch_size=None, shuffle=True, **hyper):
     """Run `optimizer` on `surface` (a Surface or a name) and return a `Trajectory`.
@@ -238,6 +312,10 @@ def run(surface, optimizer, *, start=None, steps=100, lr=0.01, noise=0.0, seed=0
     lr: a rate or an array of `steps` per-step rates (see `learning_rates`). noise: σ of the
     independent N(0, σ²) added to each gradient coordinate. batch_size (regression surface only):
     real mini-batches of that many samples, reshuffled every epoch unless shuffle=False.
+    weight_decay=λ adds λθ to the gradient as torch.optim does (AdamW decays θ apart from its step);
+    l1=λ₁ adds the L1 penalty, as a proximal soft-threshold after the step or, with
+    l1_mode="subgradient", as λ₁·sign θ in the gradient. The recorded loss and gradients are the
+    surface's own, without the penalties.
     """
     surface = _surface(surface)
     values, record = _hyper(optimizer, hyper)
@@ -246,30 +324,24 @@ def run(surface, optimizer, *, start=None, steps=100, lr=0.01, noise=0.0, seed=0
     x0, y0 = _point("start", surface.start if start is None else start)
     noise = _number("noise", noise, 0.0, 1e6)
     seed = _integer("seed", seed, 0, 2**63 - 1)
-    features, targets = surface.samples if surface.samples is not None else (np.zeros(0), np.zeros(0))
-    order, bounds = np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
+    features, targets = surface.samples if surface.samples is not None else (_NONE, _NONE)
+    order, bounds = _NO_ORDER, _NO_BOUNDS
     if batch_size is not None:
         if surface.samples is None:
             raise ValueError(f"batch_size needs a data-defined surface (regression), not {surface.name!r}")
         batch_size = _integer("batch_size", batch_size, 1, surface.n_samples)
         order, bounds = batches(surface.n_samples, batch_size, steps, bool(shuffle), seed)
-    points, loss = np.empty((steps + 1, 2)), np.empty(steps + 1)
-    batch_loss, grads, state = np.empty(steps), np.empty((steps, 2)), np.empty((steps, 2, 2))
+    out = np.empty((steps + 1, K.COLUMNS))
     diverged = K.trajectory(surface.kernel_id, surface.coefficients, features, targets, order, bounds,
-                            _IDS[optimizer], record, rates, x0, y0, noise, seed, 0,
-                            points, loss, batch_loss, grads, state)
-    buffers = {}
-    for k, name in enumerate(_BUFFERS[optimizer]):
-        if name is not None:
-            buffers[name] = state[:, k, :]
-    if optimizer == "adam":
-        buffers["m_hat"] = buffers["m"] / _bias_correction(values["beta1"], steps)
-        buffers["v_hat"] = buffers["v"] / _bias_correction(values["beta2"], steps)
-    if optimizer == "momentum" and values["bias_correction"]:
-        buffers["v_hat"] = buffers["v"] / _bias_correction(values["beta"], steps)
-    return Trajectory(optimizer=optimizer, hyper=values, points=points, loss=loss, grads=grads,
-                      lr=rates, state=buffers, batch_loss=batch_loss,
-                      diverged_at=None if diverged < 0 else int(diverged))
+                            OPTIMIZERS[optimizer].kernel_id, record, rates, x0, y0, noise, seed, 0, out)
+    kind = OPTIMIZERS[optimizer]
+    buffers = {name: out[:-1, K.S1X + 2 * k:K.S1X + 2 * k + 2] for k, name in enumerate(kind.buffers)
+               if name is not None}
+    if kind.always_corrected or values.get("bias_correction"):
+        for name, beta in kind.corrected:
+            buffers[f"{name}_hat"] = buffers[name] / _bias_correction(values[beta], steps)
+    return Trajectory(optimizer, values, out[:, K.X:K.Y + 1], out[:, K.LOSS], out[:-1, K.GX:K.GY + 1], rates,
+                      buffers, out[:-1, K.BATCH_LOSS], None if diverged < 0 else diverged)
 
 
 def run_ensemble(surface, optimizer, *, starts, steps, lr, noise=0.0, seed=0, **hyper):
@@ -293,7 +365,7 @@ def run_ensemble(surface, optimizer, *, starts, steps, lr, noise=0.0, seed=0, **
     noise = _number("noise", noise, 0.0, 1e6)
     seed = _integer("seed", seed, 0, 2**63 - 1)
     out = np.empty((steps + 1, 2, len(starts)))
-    K.ensemble(surface.kernel_id, surface.coefficients, _IDS[optimizer], record, rates,
+    K.ensemble(surface.kernel_id, surface.coefficients, OPTIMIZERS[optimizer].kernel_id, record, rates,
                surfaces.kernel_array(starts[:, 0]), surfaces.kernel_array(starts[:, 1]), noise, seed, out)
     return out.transpose(2, 0, 1)
 

@@ -1,7 +1,10 @@
 """Numba kernels for the optimizers: one coordinate update, a recorded trajectory, an ensemble, EMA.
 
-Optimizers are dispatched by integer id over one hyper-parameter record h = [β₁, β₂, ε, flag]
-(flag = bias_correction or nesterov) and one state layout (two buffers per coordinate).
+Optimizers are dispatched by integer id over one hyper-parameter record
+h = [β₁, β₂, ε, flag, λ₂, λ₁, subgradient] (flag = bias_correction or nesterov; λ₂ = weight decay,
+λ₁ = the L1 penalty, subgradient = 1 for the subgradient L1 step instead of the proximal one) and one
+state layout (two buffers per coordinate). An unknown id gives NaN: a divergence, never another
+optimizer's values.
 """
 
 import math
@@ -18,7 +21,8 @@ helper = njit(cache=CACHED, error_model="numpy", inline="always")  # small: inli
 
 from surfaces._kernels import batch_loss_and_gradient, gradient, gradients
 
-GD, MOMENTUM, SGD_MOMENTUM, RMSPROP, ADAGRAD, ADAM = 0, 1, 2, 3, 4, 5
+GD, MOMENTUM, SGD_MOMENTUM, RMSPROP, ADAGRAD, ADAM, ADAMW = 0, 1, 2, 3, 4, 5, 6
+RECORD = 7  # the length of the hyper-parameter record h
 LIMIT = 1e6  # |x| or |y| beyond this counts as diverged
 
 _U53 = 1.0 / 9007199254740992.0  # 2⁻⁵³
@@ -98,7 +102,7 @@ def _adam(h, lr, c1, c2, g, s1, s2):
 
 @helper
 def update(opt, h, lr, c1, c2, g, s1, s2):
-    """One coordinate's step of optimizer `opt`: (Δθ, s1, s2)."""
+    """One coordinate's step of optimizer `opt`: (Δθ, s1, s2); NaN for an unknown id."""
     if opt == GD:
         return _gd(h, lr, c1, c2, g, s1, s2)
     if opt == MOMENTUM:
@@ -109,14 +113,33 @@ def update(opt, h, lr, c1, c2, g, s1, s2):
         return _rmsprop(h, lr, c1, c2, g, s1, s2)
     if opt == ADAGRAD:
         return _adagrad(h, lr, c1, c2, g, s1, s2)
-    return _adam(h, lr, c1, c2, g, s1, s2)
+    if opt == ADAM or opt == ADAMW:
+        return _adam(h, lr, c1, c2, g, s1, s2)
+    return math.nan, s1, s2
 
 
 @helper
-def _move(x, y, i, dx, dy):
-    """Member i takes its step; leaving |θ| ≤ LIMIT (or NaN) makes it NaN for good."""
-    xn = x[i] + dx
-    yn = y[i] + dy
+def step(opt, h, lr, c1, c2, theta, g, s1, s2):
+    """One coordinate's new value with the penalties (torch.optim's order): weight decay λ₂θ added
+    to the gradient, or for AdamW decoupled, θ·(1 − αλ₂) before the step; the L1 penalty as a
+    subgradient λ₁·sign θ added to the gradient, or as the proximal soft-threshold after the step."""
+    if opt != ADAMW:
+        g = g + h[4] * theta
+    if h[6] != 0.0:
+        g = g + h[5] * (1.0 if theta > 0.0 else (-1.0 if theta < 0.0 else 0.0))
+    d, s1, s2 = update(opt, h, lr, c1, c2, g, s1, s2)
+    if opt == ADAMW:
+        theta = theta * (1.0 - lr * h[4])
+    new = theta + d
+    if h[5] != 0.0 and h[6] == 0.0:
+        shrunk = abs(new) - lr * h[5]
+        new = math.copysign(shrunk, new) if shrunk > 0.0 else 0.0
+    return new, s1, s2
+
+
+@helper
+def _put(x, y, i, xn, yn):
+    """Member i moves to (xn, yn); leaving |θ| ≤ LIMIT (or NaN) makes it NaN for good."""
     if not (abs(xn) <= LIMIT and abs(yn) <= LIMIT):
         xn = math.nan
         yn = math.nan
@@ -124,58 +147,60 @@ def _move(x, y, i, dx, dy):
     y[i] = yn
 
 
+@helper
+def _each(opt, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y):
+    for i in range(x.shape[0]):
+        xn, s1x[i], s2x[i] = step(opt, h, lr, c1, c2, x[i], gx[i], s1x[i], s2x[i])
+        yn, s1y[i], s2y[i] = step(opt, h, lr, c1, c2, y[i], gy[i], s1y[i], s2y[i])
+        _put(x, y, i, xn, yn)
+
+
 @kernel
 def _updates(opt, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y):
-    """Every member's step, dispatched outside the loops so each loop vectorises. (Written out:
-    Numba cannot cache a loop that takes the rule as an argument.)"""
-    n = x.shape[0]
-    h = (h[0], h[1], h[2], h[3])  # values, not memory: the compiler can keep them in registers
+    """Every member's step. The dispatch sits outside the loop and each loop gets its optimizer as a
+    constant, so the rule inlines branch-free and the loop vectorises. (Written out: Numba cannot
+    cache a loop that takes the rule as an argument.)"""
+    h = (h[0], h[1], h[2], h[3], h[4], h[5], h[6])  # values, not memory: kept in registers
     if opt == GD:
-        for i in range(n):
-            _move(x, y, i, -lr * gx[i], -lr * gy[i])
+        _each(GD, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
     elif opt == MOMENTUM:
-        for i in range(n):
-            dx, s1x[i], s2x[i] = _momentum(h, lr, c1, c2, gx[i], s1x[i], s2x[i])
-            dy, s1y[i], s2y[i] = _momentum(h, lr, c1, c2, gy[i], s1y[i], s2y[i])
-            _move(x, y, i, dx, dy)
+        _each(MOMENTUM, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
     elif opt == SGD_MOMENTUM:
-        for i in range(n):
-            dx, s1x[i], s2x[i] = _sgd_momentum(h, lr, c1, c2, gx[i], s1x[i], s2x[i])
-            dy, s1y[i], s2y[i] = _sgd_momentum(h, lr, c1, c2, gy[i], s1y[i], s2y[i])
-            _move(x, y, i, dx, dy)
+        _each(SGD_MOMENTUM, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
     elif opt == RMSPROP:
-        for i in range(n):
-            dx, s1x[i], s2x[i] = _rmsprop(h, lr, c1, c2, gx[i], s1x[i], s2x[i])
-            dy, s1y[i], s2y[i] = _rmsprop(h, lr, c1, c2, gy[i], s1y[i], s2y[i])
-            _move(x, y, i, dx, dy)
+        _each(RMSPROP, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
     elif opt == ADAGRAD:
-        for i in range(n):
-            dx, s1x[i], s2x[i] = _adagrad(h, lr, c1, c2, gx[i], s1x[i], s2x[i])
-            dy, s1y[i], s2y[i] = _adagrad(h, lr, c1, c2, gy[i], s1y[i], s2y[i])
-            _move(x, y, i, dx, dy)
-    else:
-        for i in range(n):
-            dx, s1x[i], s2x[i] = _adam(h, lr, c1, c2, gx[i], s1x[i], s2x[i])
-            dy, s1y[i], s2y[i] = _adam(h, lr, c1, c2, gy[i], s1y[i], s2y[i])
-            _move(x, y, i, dx, dy)
+        _each(ADAGRAD, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
+    elif opt == ADAM:
+        _each(ADAM, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
+    elif opt == ADAMW:
+        _each(ADAMW, h, lr, c1, c2, x, y, gx, gy, s1x, s1y, s2x, s2y)
+    else:  # an unknown id: loudly NaN, never another optimizer's values
+        x[:] = math.nan
+        y[:] = math.nan
+
+
+# The columns of a trajectory's record: row t holds point t and the update from point t to t+1.
+X, Y, LOSS, BATCH_LOSS, GX, GY, S1X, S1Y, S2X, S2Y = range(10)
+COLUMNS = 10
 
 
 @kernel
-def trajectory(sid, p, features, targets, order, bounds, opt, h, lrs, x0, y0,
-               noise, seed, member, points, loss, batch_loss, grads, state):
-    """Run one optimizer from (x0, y0) for len(lrs) steps, recording everything.
-
-    Fills points (T+1, 2), loss (T+1,), batch_loss (T,), grads (T, 2), state (T, 2, 2). Returns
-    the index of the first diverged point (from there on everything is NaN), or −1.
+def trajectory(sid, p, features, targets, order, bounds, opt, h, lrs, x0, y0, noise, seed, member, out):
+    """Run one optimizer from (x0, y0) for T = len(lrs) steps, recording everything in out (T+1, 10)
+    by the columns above (one array: every argument costs the dispatcher time). Returns the index of
+    the first diverged point (from there on every column is NaN), or −1.
     """
     use_batches = bounds.shape[0] > 0
-    corrected = h[3] != 0.0 and (opt == ADAM or opt == MOMENTUM)
+    h = (h[0], h[1], h[2], h[3], h[4], h[5], h[6])  # values, not memory: kept in registers
+    corrected = h[3] != 0.0 and (opt == ADAM or opt == ADAMW or opt == MOMENTUM)
     c1, c2 = 1.0, 1.0
     x, y = x0, y0
     f, gx, gy = gradient(sid, p, x, y)
-    points[0, 0], points[0, 1], loss[0] = x, y, f
+    out[0, X], out[0, Y], out[0, LOSS] = x, y, f
     s1x = s1y = s2x = s2y = 0.0
-    for t in range(lrs.shape[0]):
+    steps = lrs.shape[0]
+    for t in range(steps):
         if use_batches:
             bl, gx, gy = batch_loss_and_gradient(x, y, features, targets, order,
                                                  bounds[t, 0], bounds[t, 1])
@@ -187,21 +212,16 @@ def trajectory(sid, p, features, targets, order, bounds, opt, h, lrs, x0, y0,
             gy += noise * zy
         if corrected:
             c1, c2 = bias_corrections(h, t + 1)
-        dx, s1x, s2x = update(opt, h, lrs[t], c1, c2, gx, s1x, s2x)
-        dy, s1y, s2y = update(opt, h, lrs[t], c1, c2, gy, s1y, s2y)
-        batch_loss[t], grads[t, 0], grads[t, 1] = bl, gx, gy
-        state[t, 0, 0], state[t, 0, 1], state[t, 1, 0], state[t, 1, 1] = s1x, s1y, s2x, s2y
-        x += dx
-        y += dy
+        x, s1x, s2x = step(opt, h, lrs[t], c1, c2, x, gx, s1x, s2x)
+        y, s1y, s2y = step(opt, h, lrs[t], c1, c2, y, gy, s1y, s2y)
+        out[t, BATCH_LOSS], out[t, GX], out[t, GY] = bl, gx, gy
+        out[t, S1X], out[t, S1Y], out[t, S2X], out[t, S2Y] = s1x, s1y, s2x, s2y
         f, gx, gy = gradient(sid, p, x, y)
         if not (abs(x) <= LIMIT and abs(y) <= LIMIT and math.isfinite(f)):
-            points[t + 1:, :] = math.nan
-            loss[t + 1:] = math.nan
-            batch_loss[t + 1:] = math.nan
-            grads[t + 1:, :] = math.nan
-            state[t + 1:, :, :] = math.nan
+            out[t + 1:, :] = math.nan
             return t + 1
-        points[t + 1, 0], points[t + 1, 1], loss[t + 1] = x, y, f
+        out[t + 1, X], out[t + 1, Y], out[t + 1, LOSS] = x, y, f
+    out[steps, BATCH_LOSS:] = math.nan  # no update leaves the last point
     return -1
 
 

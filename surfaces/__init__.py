@@ -16,7 +16,8 @@ _numba_cache.configure()
 
 from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
 
-__all__ = ["Surface", "Curvature", "names", "get", "regression", "kernel_array", "curvature", "box_sharpness",
+__all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "names", "get", "regression",
+           "kernel_array", "curvature", "box_sharpness",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
@@ -140,7 +141,7 @@ def _bowl(curvature):
     c = curvature
     return dict(title="Bowl", formula=rf"f(x,y) = \tfrac{{{c:g}}}{{2}}\,(x^2 + y^2)",
                 params=dict(curvature=c), bounds=(-2.0, 2.0, -2.0, 2.0), minima=((0.0, 0.0),),
-                start=(-1.6, 1.2), kernel_id=K.BOWL, coefficients=[c])
+                start=(-1.6, 1.2), coefficients=[c])
 
 
 def _elongated_bowl(condition, angle):
@@ -151,20 +152,17 @@ def _elongated_bowl(condition, angle):
                 formula=(rf"f = \tfrac12\left(u^2 + {kappa:g}\,v^2\right),\ "
                          rf"\binom{{u}}{{v}} = R_{{{degrees:g}^\circ}}\binom{{x}}{{y}}"),
                 params=dict(condition=kappa, angle=degrees), bounds=(-2.5, 2.5, -2.5, 2.5),
-                minima=((0.0, 0.0),), start=(cs * u - sn * v, sn * u + cs * v),
-                kernel_id=K.ELONGATED_BOWL, coefficients=[kappa, cs, sn])
+                minima=((0.0, 0.0),), start=(cs * u - sn * v, sn * u + cs * v), coefficients=[kappa, cs, sn])
 
 
 def _saddle():
     return dict(title="Saddle", formula=r"f(x,y) = x^2 - y^2", params={},
-                bounds=(-2.0, 2.0, -2.0, 2.0), minima=(), start=(1.8, 0.01),
-                kernel_id=K.SADDLE, coefficients=[])
+                bounds=(-2.0, 2.0, -2.0, 2.0), minima=(), start=(1.8, 0.01), coefficients=[])
 
 
 def _monkey_saddle():
     return dict(title="Monkey saddle", formula=r"f(x,y) = x^3 - 3xy^2", params={},
-                bounds=(-1.5, 1.5, -1.5, 1.5), minima=(), start=(1.2, 0.01),
-                kernel_id=K.MONKEY_SADDLE, coefficients=[])
+                bounds=(-1.5, 1.5, -1.5, 1.5), minima=(), start=(1.2, 0.01), coefficients=[])
 
 
 def _two_wells(c, first, second):
@@ -178,14 +176,14 @@ def _sharp_flat(sharp_width, flat_width):
                 formula=(rf"f = 0.02\,\lVert\theta\rVert^2 - e^{{-\lVert\theta-s\rVert^2/2({ws:g})^2}}"
                          rf" - e^{{-\lVert\theta-\phi\rVert^2/2({wf:g})^2}}"),
                 params=dict(sharp_width=ws, flat_width=wf), bounds=(-4.0, 4.0, -3.0, 3.0),
-                minima=(sharp, flat), start=(0.0, 2.0), kernel_id=K.SHARP_FLAT,
+                minima=(sharp, flat), start=(0.0, 2.0),
                 coefficients=_two_wells(0.02, (*sharp, 1.0, ws), (*flat, 1.0, wf)))
 
 
 def _rosenbrock(a, b):
     return dict(title="Rosenbrock", formula=rf"f(x,y) = ({a:g} - x)^2 + {b:g}\,(y - x^2)^2",
                 params=dict(a=a, b=b), bounds=(-2.0, 2.0, -1.0, 3.0), minima=((a, a * a),),
-                start=(-1.2, 1.0), kernel_id=K.ROSENBROCK, coefficients=[a, b])
+                start=(-1.2, 1.0), coefficients=[a, b])
 
 
 def _local_minima(local_depth):
@@ -195,7 +193,7 @@ def _local_minima(local_depth):
                 formula=(r"f = 0.1\,\lVert\theta\rVert^2 - 1.5\,e^{-\lVert\theta\rVert^2/2}"
                          rf" - {depth:g}\,e^{{-\lVert\theta-(3,0)\rVert^2/2(0.5)^2}}"),
                 params=dict(local_depth=depth), bounds=(-3.0, 4.5, -3.0, 3.0),
-                minima=((0.0, 0.0), local), start=(3.8, 1.0), kernel_id=K.LOCAL_MINIMA,
+                minima=((0.0, 0.0), local), start=(3.8, 1.0),
                 coefficients=_two_wells(0.1, (0.0, 0.0, 1.5, 1.0), (*local, depth, 0.5)))
 
 
@@ -203,40 +201,59 @@ def _plateau(width):
     w = width
     return dict(title="Plateau", formula=rf"f(x,y) = 1 - e^{{-(x^2+y^2)/2({w:g})^2}}",
                 params=dict(width=w), bounds=(-4.0 * w, 4.0 * w, -4.0 * w, 4.0 * w),
-                minima=((0.0, 0.0),), start=(2.4 * w, 1.8 * w), kernel_id=K.PLATEAU,
+                minima=((0.0, 0.0),), start=(2.4 * w, 1.8 * w),
                 coefficients=[w])
 
 
-_ANALYTIC = {
-    "bowl": _bowl,
-    "elongated_bowl": _elongated_bowl,
-    "saddle": _saddle,
-    "monkey_saddle": _monkey_saddle,
-    "sharp_flat": _sharp_flat,
-    "rosenbrock": _rosenbrock,
-    "local_minima": _local_minima,
-    "plateau": _plateau,
-}
+@dataclass(frozen=True)
+class Parameter:
+    """A surface parameter: its default, the range the core accepts, and the Playground's slider
+    (lowest, highest, step) inside that range."""
 
-# Each surface's parameters: name -> (default, lowest, highest).
-PARAMETERS = {
-    "bowl": {"curvature": (1.0, 0.01, 100.0)},
-    "elongated_bowl": {"condition": (10.0, 1.0, 1000.0), "angle": (0.0, -90.0, 90.0)},
-    "saddle": {},
-    "monkey_saddle": {},
-    "sharp_flat": {"sharp_width": (0.25, 0.1, 1.0), "flat_width": (1.0, 0.5, 2.0)},
-    "rosenbrock": {"a": (1.0, -3.0, 3.0), "b": (100.0, 0.1, 1000.0)},
-    "local_minima": {"local_depth": (1.0, 0.7, 2.0)},
-    "plateau": {"width": (1.0, 0.3, 3.0)},
-    "regression": {"n_samples": (64, 2, 100_000), "feature_scale": (1.0, 1e-3, 1e6),
-                   "noise": (0.5, 0.0, 100.0), "seed": (0, 0, 2**32 - 1),
-                   "true_w": (2.0, -1e3, 1e3), "true_b": (-1.0, -1e3, 1e3)},
+    default: float
+    low: float
+    high: float
+    slider: tuple = None
+
+
+@dataclass(frozen=True)
+class SurfaceKind:
+    """Everything the app needs to know about one surface: its kernel id, its builder
+    (parameters -> title, formula, bounds, minima, start, coefficients) and its parameters."""
+
+    kernel_id: int
+    build: object
+    parameters: dict
+
+
+SURFACES = {
+    "bowl": SurfaceKind(K.BOWL, _bowl, {"curvature": Parameter(1.0, 0.01, 100.0, (0.1, 10.0, 0.1))}),
+    "elongated_bowl": SurfaceKind(K.ELONGATED_BOWL, _elongated_bowl, {
+        "condition": Parameter(10.0, 1.0, 1000.0, (1.0, 100.0, 1.0)),
+        "angle": Parameter(0.0, -90.0, 90.0, (-90.0, 90.0, 5.0))}),
+    "saddle": SurfaceKind(K.SADDLE, _saddle, {}),
+    "monkey_saddle": SurfaceKind(K.MONKEY_SADDLE, _monkey_saddle, {}),
+    "sharp_flat": SurfaceKind(K.SHARP_FLAT, _sharp_flat, {
+        "sharp_width": Parameter(0.25, 0.1, 1.0, (0.1, 1.0, 0.05)),
+        "flat_width": Parameter(1.0, 0.5, 2.0, (0.5, 2.0, 0.1))}),
+    "rosenbrock": SurfaceKind(K.ROSENBROCK, _rosenbrock, {
+        "a": Parameter(1.0, -3.0, 3.0, (-2.0, 2.0, 0.1)), "b": Parameter(100.0, 0.1, 1000.0, (1.0, 200.0, 1.0))}),
+    "local_minima": SurfaceKind(K.LOCAL_MINIMA, _local_minima,
+                                {"local_depth": Parameter(1.0, 0.7, 2.0, (0.7, 2.0, 0.1))}),
+    "plateau": SurfaceKind(K.PLATEAU, _plateau, {"width": Parameter(1.0, 0.3, 3.0, (0.3, 3.0, 0.1))}),
+    "regression": SurfaceKind(K.QUADRATIC, None, {  # built by `regression` from its samples
+        "n_samples": Parameter(64, 2, 100_000, (8, 512, 8)), "feature_scale": Parameter(1.0, 1e-3, 1e6),
+        "noise": Parameter(0.5, 0.0, 100.0, (0.0, 2.0, 0.1)), "seed": Parameter(0, 0, 2**32 - 1),
+        "true_w": Parameter(2.0, -1e3, 1e3), "true_b": Parameter(-1.0, -1e3, 1e3)}),
 }
+# Each surface's parameters: name -> (default, lowest, highest), derived from the records.
+PARAMETERS = {name: {key: (p.default, p.low, p.high) for key, p in kind.parameters.items()}
+              for name, kind in SURFACES.items()}
 
 
 def names():
     """Every surface name `get` accepts."""
-    return [*_ANALYTIC, "regression"]
+    return list(SURFACES)
 
 
 def _validated(name, params):
@@ -258,14 +275,15 @@ def get(name, **params):
     """The surface called `name`, built with `params` (see `names()`, `PARAMETERS`)."""
     if name == "regression":
         return regression(**params)
-    if name not in _ANALYTIC:
+    if name not in SURFACES:
         raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(names())}")
-    spec = _ANALYTIC[name](**_validated(name, params))
+    kind = SURFACES[name]
+    spec = kind.build(**_validated(name, params))
     coefficients = np.zeros(K.N_COEFFICIENTS)
     values = spec.pop("coefficients")
     coefficients[:len(values)] = values
-    minima = tuple(_refine_minimum(spec["kernel_id"], coefficients, m) for m in spec.pop("minima"))
-    return Surface(name=name, coefficients=coefficients, minima=minima, **spec)
+    minima = tuple(_refine_minimum(kind.kernel_id, coefficients, m) for m in spec.pop("minima"))
+    return Surface(name=name, coefficients=coefficients, minima=minima, kernel_id=kind.kernel_id, **spec)
 
 
 def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=0,
@@ -305,7 +323,8 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
         bounds=(w_star - half_w, w_star + half_w, b_star - half_b, b_star + half_b),
         minima=((float(w_star), float(b_star)),),
         start=(float(w_star - 0.8 * half_w), float(b_star + 0.8 * half_b)),
-        kernel_id=K.QUADRATIC, coefficients=coefficients, samples=(kernel_array(xs), kernel_array(ys)))
+        kernel_id=SURFACES["regression"].kernel_id, coefficients=coefficients,
+        samples=(kernel_array(xs), kernel_array(ys)))
 
 
 # ----------------------------------------------------------------------------- curvature

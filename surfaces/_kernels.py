@@ -121,7 +121,9 @@ def derivatives(sid, p, x, y):
         return _plateau(p, x, y)
     if sid == QUADRATIC:
         return _quadratic(p, x, y)
-    return _two_wells(p, x, y)  # SHARP_FLAT, LOCAL_MINIMA
+    if sid == SHARP_FLAT or sid == LOCAL_MINIMA:
+        return _two_wells(p, x, y)
+    return math.nan, math.nan, math.nan, math.nan, math.nan, math.nan  # an unknown id: loudly NaN
 
 
 @helper
@@ -165,9 +167,13 @@ def gradients(sid, p, xs, ys, gx, gy):
     elif sid == QUADRATIC:
         for i in range(n):
             _, gx[i], gy[i], _, _, _ = _quadratic(p, xs[i], ys[i])
-    else:
+    elif sid == SHARP_FLAT or sid == LOCAL_MINIMA:
         for i in range(n):
             _, gx[i], gy[i], _, _, _ = _two_wells(p, xs[i], ys[i])
+    else:  # an unknown id: loudly NaN, never another surface's values
+        for i in range(n):
+            gx[i] = math.nan
+            gy[i] = math.nan
 
 
 @kernel

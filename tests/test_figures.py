@@ -111,7 +111,8 @@ def test_diverged_path_ends_where_it_diverged():
 
 def test_colours_are_one_per_optimizer_and_colour_blind_safe():
     okabe_ito = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"}
-    assert set(figures.PALETTE.values()) <= okabe_ito
+    tol_wine = "#882255"  # Paul Tol's muted scheme: the eighth colour once Okabe–Ito's light yellow is left out
+    assert set(figures.PALETTE.values()) <= okabe_ito | {tol_wine}
     assert len(set(figures.PALETTE.values())) == len(figures.PALETTE)
     assert figures.color("sgd_momentum", {"nesterov": True}) != figures.color("sgd_momentum")
     assert {figures.variant(name) for name in optimizers.names()} <= set(figures.PALETTE)

@@ -373,7 +373,7 @@ def test_corrected_ema_equals_pandas(beta):
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: optimizers.run("bowl", "adamw"), "unknown optimizer 'adamw'; choose one of gd"),
+    (lambda: optimizers.run("bowl", "lion"), "unknown optimizer 'lion'; choose one of gd"),
     (lambda: optimizers.run("teapot", "gd"), "unknown surface 'teapot'"),
     (lambda: optimizers.run("bowl", "adam", betas=(0.9, 0.99)), "unknown hyper-parameter 'betas'"),
     (lambda: optimizers.run("bowl", "adam", beta1=1.0), "beta1 must lie in [0.0, 1.0)"),
@@ -390,6 +390,9 @@ def test_corrected_ema_equals_pandas(beta):
     (lambda: optimizers.run(surfaces.regression(n_samples=10), "gd", batch_size=11), "batch_size must lie in"),
     (lambda: optimizers.run("bowl", "gd", steps=3, lr=[0.1, 0.1]), "lr must be a number or an array of 3"),
     (lambda: optimizers.run("bowl", "sgd_momentum", nesterov="yes"), "nesterov must be True or False"),
+    (lambda: optimizers.run("bowl", "gd", weight_decay=-0.1), "weight_decay must lie in"),
+    (lambda: optimizers.run("bowl", "gd", l1=float("inf")), "l1 must lie in"),
+    (lambda: optimizers.run("bowl", "gd", l1=0.1, l1_mode="lasso"), "l1_mode must be one of proximal, subgradient"),
     (lambda: optimizers.run_ensemble("bowl", "gd", starts=[1, 2], steps=5, lr=0.1), "starts must be an array of shape (n, 2)"),
     (lambda: optimizers.run_ensemble("bowl", "gd", starts=np.zeros((10**6, 2)), steps=100, lr=0.1), "members × steps"),
     (lambda: optimizers.learning_rates("sawtooth", 0.1, 10), "unknown schedule 'sawtooth'"),
@@ -429,3 +432,146 @@ def test_kernels_compile_once_across_surfaces_optimizers_and_inputs():
     for kernel in (kernels.trajectory, kernels.ensemble, kernels.ema, surface_kernels.evaluate_many,
                    surface_kernels.batch_loss_and_gradient):
         assert len(kernel.signatures) == 1, (kernel.__name__, kernel.signatures)
+
+
+# ----------------------------------------------------------------------------- penalties and the registry
+
+def _penalised_reference(surface, start, rates, step):
+    """Plain-Python loop: θ ← step(θ, ∇f(θ), α) one coordinate at a time (no Numba, no NumPy arrays)."""
+    x = list(start)
+    points = [tuple(x)]
+    for lr in rates:
+        g = surface.grad(*x)
+        x = [step(x[k], float(g[k]), float(lr)) for k in range(2)]
+        points.append(tuple(x))
+    return np.array(points)
+
+
+def _soft_threshold(z, tau):
+    return math.copysign(abs(z) - tau, z) if abs(z) > tau else 0.0
+
+
+@pytest.mark.parametrize("l1_mode, rule", [
+    ("proximal", lambda th, g, lr, lam: _soft_threshold(th - lr * g, lr * lam)),
+    ("subgradient", lambda th, g, lr, lam: th - lr * (g + lam * (th > 0) - lam * (th < 0))),
+])
+def test_l1_steps_are_the_closed_forms(l1_mode, rule):
+    """ISTA's θ ← sign(z)·max(|z| − αλ, 0) with z = θ − α∇f, or θ ← θ − α(∇f + λ sign θ), with a
+    mid-run change of α. The proximal run lands on exact zeros; the subgradient one chatters."""
+    surface = surfaces.get("elongated_bowl", condition=10, angle=20)
+    rates = learning_rate_schedule(0.05)[:300]
+    path = optimizers.run(surface, "gd", start=(-2.0, 1.0), steps=300, lr=rates, l1=0.8, l1_mode=l1_mode)
+    expected = _penalised_reference(surface, (-2.0, 1.0), rates, lambda th, g, lr: rule(th, g, lr, 0.8))
+    np.testing.assert_allclose(path.points, expected, rtol=1e-12, atol=1e-14)
+    zeros = np.sum(path.points[-50:] == 0.0)
+    assert (zeros > 0) == (l1_mode == "proximal")
+
+
+def test_weight_decay_on_gd_is_the_closed_form():
+    """On the bowl c/2·|θ|², gd with weight decay λ multiplies θ by 1 − α(c + λ) each step."""
+    path = optimizers.run(surfaces.get("bowl", curvature=2.0), "gd", start=(1.0, -0.5), steps=20, lr=0.1,
+                          weight_decay=0.3)
+    factor = (1 - 0.1 * (2.0 + 0.3)) ** np.arange(21)
+    np.testing.assert_allclose(path.points, np.outer(factor, [1.0, -0.5]), rtol=1e-12)
+    np.testing.assert_allclose(path.grads[0], [2.0, -1.0])  # the loss's gradient, the penalty not in it
+
+
+def test_adamw_decays_apart_from_the_adaptive_step():
+    """AdamW scales θ by 1 − αλ before Adam's step; Adam with weight decay puts λθ through the
+    moments instead, so the two differ; AdamW with λ = 0 is Adam."""
+    common = dict(start=(-1.2, 1.0), steps=200, lr=0.01)
+    adam = optimizers.run("rosenbrock", "adam", **common)
+    np.testing.assert_array_equal(optimizers.run("rosenbrock", "adamw", weight_decay=0.0, **common).points,
+                                  adam.points)
+    coupled = optimizers.run("rosenbrock", "adam", weight_decay=0.5, **common).points
+    decoupled = optimizers.run("rosenbrock", "adamw", weight_decay=0.5, **common).points
+    assert np.abs(coupled - decoupled).max() > 1e-3
+
+
+def test_penalised_ensembles_equal_single_runs():
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5]])
+    for name, hyper in (("adamw", {"weight_decay": 0.1}), ("gd", {"l1": 0.5}), ("rmsprop", {"weight_decay": 0.2}),
+                        ("gd", {"l1": 0.5, "l1_mode": "subgradient"})):
+        rows = optimizers.run_ensemble("rosenbrock", name, starts=starts, steps=100, lr=1e-3, **hyper)
+        for row, start in zip(rows, starts):
+            np.testing.assert_array_equal(row, optimizers.run("rosenbrock", name, start=start, steps=100, lr=1e-3,
+                                                              **hyper).points)
+
+
+def test_an_unknown_kernel_id_gives_nan_not_another_method():
+    """Dispatch fails loudly: an id no record uses is a divergence at the first step, for optimizers
+    and for surfaces, never another optimizer's or surface's values."""
+    used = {record.kernel_id for record in optimizers.OPTIMIZERS.values()}
+    unknown = max(used) + 1
+    empty, no_order, no_bounds = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
+    bowl = surfaces.get("bowl")
+    record = optimizers._hyper("adam", {})[1]
+    out = np.empty((6, kernels.COLUMNS))
+    assert kernels.trajectory(bowl.kernel_id, bowl.coefficients, empty, empty, no_order, no_bounds, unknown,
+                              record, np.full(5, 0.1), 1.0, 1.0, 0.0, 0, 0, out) == 1
+    assert np.isnan(out[1:]).all()
+    out = np.empty((5, 2, 3))
+    kernels.ensemble(bowl.kernel_id, bowl.coefficients, unknown, record, np.full(4, 0.1), np.ones(3), np.ones(3),
+                     0.0, 0, out)
+    assert np.isnan(out[1:]).all()
+    from surfaces import _kernels as surface_kernels
+    values = np.empty((1, 6))
+    surface_kernels.evaluate_many(99, bowl.coefficients, np.ones(1), np.ones(1), values)
+    assert np.isnan(values).all()
+
+
+def test_every_registry_names_the_same_optimizers_and_surfaces():
+    """One record per optimizer and per surface: every table is derived from them."""
+    import figures
+    from app_pages.i18n import STRINGS
+    names = optimizers.names()
+    assert names == list(optimizers.OPTIMIZERS) == list(optimizers.DEFAULTS)
+    ids = [record.kernel_id for record in optimizers.OPTIMIZERS.values()]
+    assert len(set(ids)) == len(ids)
+    for name, record in optimizers.OPTIMIZERS.items():
+        assert set(record.colors) <= set(figures.PALETTE) and record.colors
+        assert figures.variant(name) in figures.PALETTE or name == "sgd_momentum"
+        assert record.playground_lr > 0 and f"optimizer.{name}" in STRINGS["en"]
+        flags = {bool(record.defaults.get("bias_correction", record.defaults.get("nesterov", False)))}
+        assert flags <= set(record.rules)
+    assert surfaces.names() == list(surfaces.SURFACES) == list(surfaces.PARAMETERS)
+    surface_ids = [record.kernel_id for record in surfaces.SURFACES.values()]
+    assert len(set(surface_ids)) == len(surface_ids)
+    for name in surfaces.names():
+        assert surfaces.get(name).kernel_id == surfaces.SURFACES[name].kernel_id
+
+
+@pytest.mark.parametrize("name, hyper, lr, expected", [
+    ("gd", {}, 0.3, r"\theta_t = \theta_{t-1} - 0.3\, g_t"),
+    ("momentum", {"beta": 0.7}, 0.2,
+     r"v_t = 0.7\, v_{t-1} + 0.3\, g_t,\qquad \theta_t = \theta_{t-1} - 0.2\, v_t"),
+    ("momentum", {"beta": 0.6, "bias_correction": True}, 0.2,
+     r"v_t = 0.6\, v_{t-1} + 0.4\, g_t,\qquad \theta_t = \theta_{t-1} - 0.2\, \frac{v_t}{1 - 0.6^t}"),
+    ("sgd_momentum", {"momentum": 0.8}, 0.05,
+     r"b_t = 0.8\, b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - 0.05\, b_t"),
+    ("sgd_momentum", {"momentum": 0.8, "nesterov": True}, 0.05,
+     r"b_t = 0.8\, b_{t-1} + g_t,\qquad \theta_t = \theta_{t-1} - 0.05\,(g_t + 0.8\, b_t)"),
+    ("rmsprop", {"beta": 0.95, "eps": 1e-6}, 0.01,
+     r"S_t = 0.95\, S_{t-1} + 0.05\, g_t^2,\qquad \theta_t = \theta_{t-1} - \frac{0.01\, g_t}{\sqrt{S_t} + 10^{-6}}"),
+    ("adagrad", {"eps": 1e-10}, 0.5,
+     r"G_t = G_{t-1} + g_t^2,\qquad \theta_t = \theta_{t-1} - \frac{0.5\, g_t}{\sqrt{G_t} + 10^{-10}}"),
+    ("adam", {"beta1": 0.8, "beta2": 0.99, "eps": 1e-8}, 0.1,
+     r"m_t = 0.8\, m_{t-1} + 0.2\, g_t,\quad v_t = 0.99\, v_{t-1} + 0.01\, g_t^2,\quad \theta_t = \theta_{t-1} - 0.1\,"
+     r"\frac{m_t/(1-0.8^t)}{\sqrt{v_t/(1-0.99^t)} + 10^{-8}}"),
+    ("adam", {"beta1": 0.8, "beta2": 0.99, "eps": 1e-8, "bias_correction": False}, 0.1,
+     r"m_t = 0.8\, m_{t-1} + 0.2\, g_t,\quad v_t = 0.99\, v_{t-1} + 0.01\, g_t^2,\quad \theta_t = \theta_{t-1} - 0.1\,"
+     r"\frac{m_t}{\sqrt{v_t} + 10^{-8}}"),
+    ("adamw", {"beta1": 0.8, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.05}, 0.1,
+     r"m_t = 0.8\, m_{t-1} + 0.2\, g_t,\quad v_t = 0.99\, v_{t-1} + 0.01\, g_t^2,\quad "
+     r"\theta_t = \theta_{t-1}(1 - 0.1\cdot 0.05) - 0.1\,\frac{m_t/(1-0.8^t)}{\sqrt{v_t/(1-0.99^t)} + 10^{-8}}"),
+    ("gd", {"weight_decay": 0.2, "l1": 0.3, "l1_mode": "subgradient"}, 0.1,
+     r"g_t = \nabla f(\theta_{t-1}) + 0.2\,\theta_{t-1} + 0.3\,\operatorname{sign}\theta_{t-1},\quad "
+     r"\theta_t = \theta_{t-1} - 0.1\, g_t"),
+    ("gd", {"l1": 0.3}, 0.1,
+     r"\theta_t = \theta_{t-1} - 0.1\, g_t,\quad \theta_t \leftarrow \operatorname{sign}(\theta_t)\,"
+     r"\max(|\theta_t| - 0.1\cdot 0.3,\ 0)"),
+])
+def test_rule_shows_the_values_passed_to_it(name, hyper, lr, expected):
+    """Written out by hand from the update rules: a swapped β and (1−β), a dropped value or a wrong
+    flag's template fails."""
+    assert optimizers.rule(name, hyper, lr) == expected

@@ -15,6 +15,19 @@ TORCH_CASES = [
      {"betas": (0.9, 0.999), "eps": 1e-8}),
     ("adam_odd_betas", "adam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-6}, "Adam",
      {"betas": (0.5, 0.9), "eps": 1e-6}),
+    # weight decay: λθ added to the gradient (torch's weight_decay), and AdamW's decoupled decay
+    ("gd_wd", "gd", {"weight_decay": 0.1}, "SGD", {"weight_decay": 0.1}),
+    ("heavy_ball_wd", "sgd_momentum", {"momentum": 0.9, "weight_decay": 0.05}, "SGD",
+     {"momentum": 0.9, "weight_decay": 0.05}),
+    ("nesterov_wd", "sgd_momentum", {"momentum": 0.8, "nesterov": True, "weight_decay": 0.05}, "SGD",
+     {"momentum": 0.8, "nesterov": True, "weight_decay": 0.05}),
+    ("rmsprop_wd", "rmsprop", {"beta": 0.9, "eps": 1e-8, "weight_decay": 0.1}, "RMSprop",
+     {"alpha": 0.9, "eps": 1e-8, "weight_decay": 0.1}),
+    ("adagrad_wd", "adagrad", {"eps": 1e-10, "weight_decay": 0.1}, "Adagrad", {"eps": 1e-10, "weight_decay": 0.1}),
+    ("adam_wd", "adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1}, "Adam",
+     {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1}),
+    ("adamw", "adamw", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1}, "AdamW",
+     {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1}),
 ]
 
 # (surface name, its parameters, start, base learning rate per case name)
@@ -29,6 +42,12 @@ SURFACE_CASES = [
      {"gd": 0.1, "heavy_ball": 0.02, "nesterov": 0.03, "rmsprop": 0.05, "adagrad": 0.3,
       "adam": 0.05, "adam_odd_betas": 0.01}),
 ]
+
+for _, _, _, _rates in SURFACE_CASES:  # a penalised case runs at its plain case's rate
+    _rates.update({f"{case}_wd": _rates[case] for case in ("gd", "heavy_ball", "nesterov", "rmsprop", "adagrad",
+                                                           "adam")}, adamw=_rates["adam"])
+# RMSprop at 0.05 hovers chaotically on sharp_flat once decay pulls it in (see FREE_RUNNING_HORIZON)
+SURFACE_CASES[2][3]["rmsprop_wd"] = 0.005
 
 STEPS = 400
 # Free-running runs are compared up to here: later, RMSprop (β = 0.9) and Adam with β₂ = 0.9 hover
