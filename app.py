@@ -10,7 +10,6 @@ from app_pages import common, controls
 from app_pages.i18n import t
 
 PAGES = Path(__file__).parent / "app_pages"
-LESSONS = ("ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle", "sharp_flat")
 
 st.set_page_config(page_title="Descent Lab", page_icon="📉", layout="wide",
                    initial_sidebar_state="collapsed" if common.projector_requested() else "expanded")
@@ -24,7 +23,7 @@ navigation = st.navigation({
     ],
     t("app.lessons"): [
         st.Page(PAGES / f"{name}.py", title=f"{number}. {t(f'pages.{name}')}", url_path=name)
-        for number, name in enumerate(LESSONS, start=1)
+        for number, name in common.LESSONS
     ],
 })
 notice = st.empty()

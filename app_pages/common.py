@@ -22,6 +22,9 @@ SPEED_KEY = "speed"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 # Learning rates offered on a log scale: 1, 2, 5 per decade.
+# The curriculum's lessons that exist, by their number in it (DESIGN.md §2; 9, 10 and 12 are to come).
+LESSONS = ((1, "ema"), (2, "minibatch"), (3, "momentum"), (4, "adaptive"), (5, "adam"), (6, "decay"),
+           (7, "saddle"), (8, "sharp_flat"), (11, "regularization"))
 EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # the ε choices of RMSprop, AdaGrad and Adam
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
 

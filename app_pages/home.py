@@ -4,20 +4,22 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages import common
 from app_pages.i18n import t
 
 PAGES = Path(__file__).parent
-# Each lesson's one-click demo: its page and the URL settings that set the scene.
-DEMOS = [
-    ("ema", "📈", {"ema_beta": "0.98"}),
-    ("minibatch", "🎲", {"mb_batch": "8"}),
-    ("momentum", "🏔️", {"mo_equal": "true"}),
-    ("adaptive", "📐", {"rms_angle": "0"}),
-    ("adam", "🧭", {"adam_correct": "false"}),
-    ("decay", "📉", {"dc_schedule": "step"}),
-    ("saddle", "🐎", {"sd_eps": "1e-08"}),
-    ("sharp_flat", "🎯", {"sf_batch": "4"}),
-]
+# Each lesson's one-click demo: its icon and the URL settings that set the scene.
+DEMOS = {
+    "ema": ("📈", {"ema_beta": "0.98"}),
+    "minibatch": ("🎲", {"mb_batch": "8"}),
+    "momentum": ("🏔️", {"mo_equal": "false"}),
+    "adaptive": ("📐", {"rms_angle": "0"}),
+    "adam": ("🧭", {"adam_correct": "false"}),
+    "decay": ("📉", {"dc_schedule": "step"}),
+    "saddle": ("🐎", {"sd_eps": "1e-08"}),
+    "sharp_flat": ("🎯", {"sf_batch": "4"}),
+    "regularization": ("◆", {"rg_lambda": "1.5"}),
+}
 
 st.title(t("home.title"))
 st.markdown(f"### {t('home.tagline')}")
@@ -31,8 +33,9 @@ with st.container(border=True):
 
 st.subheader(t("home.lessons"))
 columns = st.columns(3)
-for index, (name, icon, params) in enumerate(DEMOS):
+for index, (number, name) in enumerate(common.LESSONS):
+    icon, params = DEMOS[name]
     with columns[index % 3], st.container(border=True):
-        st.markdown(f"**{icon} {index + 1}. {t(f'pages.{name}')}**")
+        st.markdown(f"**{icon} {number}. {t(f'pages.{name}')}**")
         st.markdown(t(f"home.{name}_blurb"))
         st.page_link(PAGES / f"{name}.py", label=t("home.demo"), icon="▶️", query_params=params)

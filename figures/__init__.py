@@ -11,11 +11,11 @@ from .lines import (Curve, coordinate_curves, curve_figure, scatter_figure, seri
 from .style import (DASHES, NORMAL, PALETTE, PROJECTOR, Prepared, Style, color, packed, style_for,
                     variant)
 from .trajectory import (DEFAULT_LABELS, PathLine, cloud_figure, curvature_figure, ensemble_figure, inspector_figure,
-                         snapshot_steps, trajectory_figure)
+                         penalty_figure, snapshot_steps, trajectory_figure)
 
 __all__ = ["PathLine", "Curve", "Style", "Prepared", "NORMAL", "PROJECTOR", "PALETTE", "DASHES",
            "DEFAULT_LABELS", "color", "variant", "style_for", "packed", "grid", "backdrop", "background_image",
            "contour_lines", "trajectory_figure", "inspector_figure", "cloud_figure", "ensemble_figure",
-           "curvature_figure", "snapshot_steps", "curve_figure", "shaded_spans",
+           "curvature_figure", "penalty_figure", "snapshot_steps", "curve_figure", "shaded_spans",
            "series_figure", "scatter_figure",
            "coordinate_curves", "surface3d_figure"]

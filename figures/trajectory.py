@@ -214,3 +214,34 @@ def curvature_figure(surface, point, directions, *, style, labels=None, title=No
     if click_grid:
         traces.append(_click_grid(surface, click_grid))
     return Prepared({"data": traces, "layout": _map_layout(surface, style, labels, title, backdrop)})
+
+
+def penalty_figure(surface, path, outlines, solution, *, style, labels=None, title=None, backdrop=None, unit=None):
+    """The regularisation picture on the data loss's contour map: the penalised minimiser's path as
+    the penalty grows (a PathLine, traced under Play in `unit`s, e.g. λ), static `outlines`
+    ((label, colour, points (n, 2), dash): the constraint region, the contour through the solution)
+    and the current `solution` (label, colour, (x, y))."""
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    backdrop = backdrop or make_backdrop(surface)
+    traces = _map_traces(surface, style, labels, backdrop)
+    for label, colour, points, dash in outlines:
+        points = np.asarray(points, dtype=np.float64)
+        traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "lines",
+                       "name": label, "line": {"color": colour, "width": style.line_width * 0.8, "dash": dash},
+                       "hoverinfo": "skip"})
+    points = np.asarray(path.points, dtype=np.float64)
+    grow = [(len(traces), len(traces) + 1, 1.0)]
+    traces.append({"type": "scatter", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "mode": "lines",
+                   "name": path.label, "line": {"color": path.color, "width": style.line_width, "dash": path.dash},
+                   "hovertemplate": path.label + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
+    traces.append({"type": "scatter", "x": [points[-1, 0]], "y": [points[-1, 1]], "mode": "markers",
+                   "showlegend": False, "name": path.label, "hoverinfo": "skip",
+                   "marker": {"size": style.marker_size, "color": path.color, "line": {"color": "white", "width": 2}}})
+    label, colour, (x, y) = solution
+    traces.append({"type": "scatter", "x": [x], "y": [y], "mode": "markers", "name": label,
+                   "marker": {"symbol": "x", "size": style.marker_size + 6, "color": colour,
+                              "line": {"color": "white", "width": 1.5}},
+                   "hovertemplate": label + " (%{x:.4g}, %{y:.4g})<extra></extra>"})
+    layout = _map_layout(surface, style, labels, title, backdrop)
+    return Prepared({"data": traces, "layout": layout,
+                     "player": player_entry(len(points) - 1, grow, unit=unit)})

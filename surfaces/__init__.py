@@ -17,7 +17,8 @@ _numba_cache.configure()
 from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
 
 __all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "names", "get", "regression",
-           "kernel_array", "curvature", "box_sharpness",
+           "kernel_array", "curvature", "box_sharpness", "quadratic_hessian", "ridge_path", "lasso_breakpoints",
+           "lasso_path",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
@@ -205,6 +206,31 @@ def _plateau(width):
                 coefficients=[w])
 
 
+def _quadratic(curvature_1, curvature_2, angle, centre_x, centre_y):
+    """½(θ − c)ᵀH(θ − c) with H's eigenvalues curvature_1, curvature_2 along axes turned by `angle`:
+    a bowl whose minimum c sits away from the origin (where penalties pull)."""
+    hessian = quadratic_hessian(curvature_1, curvature_2, angle)
+    centre = np.array([centre_x, centre_y])
+    (h11, h12), (_, h22) = hessian
+    gradient_at_zero = -hessian @ centre
+    half = max(3.0, 1.6 * float(np.max(np.abs(centre))) + 1.0)
+    return dict(title="Quadratic bowl",
+                formula=(rf"f = \tfrac12(\theta - c)^\top H(\theta - c),\ "
+                         rf"c = ({centre_x:g}, {centre_y:g}),\ \lambda(H) = {curvature_1:g}, {curvature_2:g}"),
+                params=dict(curvature_1=curvature_1, curvature_2=curvature_2, angle=angle, centre_x=centre_x,
+                            centre_y=centre_y),
+                bounds=(-half, half, -half, half), minima=((centre_x, centre_y),), start=(-0.8 * half, 0.8 * half),
+                coefficients=[0.5 * h11, 0.5 * h12, 0.5 * h22, *gradient_at_zero,
+                              0.5 * float(centre @ hessian @ centre)])
+
+
+def quadratic_hessian(curvature_1, curvature_2, angle):
+    """R·diag(curvature_1, curvature_2)·Rᵀ, R the rotation by `angle` degrees."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    rotation = np.array([[c, -s], [s, c]])
+    return rotation @ np.diag([curvature_1, curvature_2]) @ rotation.T
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A surface parameter: its default, the range the core accepts, and the Playground's slider
@@ -241,6 +267,12 @@ SURFACES = {
     "local_minima": SurfaceKind(K.LOCAL_MINIMA, _local_minima,
                                 {"local_depth": Parameter(1.0, 0.7, 2.0, (0.7, 2.0, 0.1))}),
     "plateau": SurfaceKind(K.PLATEAU, _plateau, {"width": Parameter(1.0, 0.3, 3.0, (0.3, 3.0, 0.1))}),
+    "quadratic": SurfaceKind(K.QUADRATIC, _quadratic, {
+        "curvature_1": Parameter(1.0, 0.01, 100.0, (0.1, 10.0, 0.1)),
+        "curvature_2": Parameter(4.0, 0.01, 100.0, (0.1, 10.0, 0.1)),
+        "angle": Parameter(30.0, -90.0, 90.0, (-90.0, 90.0, 5.0)),
+        "centre_x": Parameter(1.5, -10.0, 10.0, (-3.0, 3.0, 0.1)),
+        "centre_y": Parameter(0.5, -10.0, 10.0, (-3.0, 3.0, 0.1))}),
     "regression": SurfaceKind(K.QUADRATIC, None, {  # built by `regression` from its samples
         "n_samples": Parameter(64, 2, 100_000, (8, 512, 8)), "feature_scale": Parameter(1.0, 1e-3, 1e6),
         "noise": Parameter(0.5, 0.0, 100.0, (0.0, 2.0, 0.1)), "seed": Parameter(0, 0, 2**32 - 1),
@@ -325,6 +357,75 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
         start=(float(w_star - 0.8 * half_w), float(b_star + 0.8 * half_b)),
         kernel_id=SURFACES["regression"].kernel_id, coefficients=coefficients,
         samples=(kernel_array(xs), kernel_array(ys)))
+
+
+# ----------------------------------------------------------------------------- penalised minima
+
+def _quadratic_parts(surface):
+    """(H, θ*) of a quadratic surface: f(θ) = ½(θ − θ*)ᵀH(θ − θ*) + f(θ*)."""
+    if surface.kernel_id != K.QUADRATIC:
+        raise ValueError(f"penalised minima in closed form need a quadratic surface, not {surface.name!r}")
+    return surface.hessian(0.0, 0.0), np.array(surface.minima[0], dtype=np.float64)
+
+
+def ridge_path(surface, lambdas):
+    """argmin f(θ) + (λ/2)‖θ‖² for each λ (weight decay λ's fixed point): (H + λI)⁻¹Hθ*, shape (n, 2)."""
+    hessian, centre = _quadratic_parts(surface)
+    target = hessian @ centre
+    return np.array([np.linalg.solve(hessian + lam * np.eye(2), target) for lam in np.asarray(lambdas, float)])
+
+
+def lasso_breakpoints(surface):
+    """The exact path of argmin f(θ) + λ‖θ‖₁ as λ grows from 0: piecewise linear, so its corners
+    (λₖ, θₖ) give it whole. Homotopy on the optimality conditions: for θᵢ ≠ 0, gᵢ + λ sign θᵢ = 0;
+    for θᵢ = 0, |gᵢ| ≤ λ (g = H(θ − θ*)). Between events the active coordinates move linearly;
+    an event is an active coordinate reaching 0 or an inactive one's |gᵢ| reaching λ."""
+    hessian, centre = _quadratic_parts(surface)
+    theta, lam = centre.copy(), 0.0
+    active = [i for i in range(2) if theta[i] != 0.0]
+    signs = np.sign(theta)
+    corners = [(0.0, theta.copy())]
+    for _ in range(8):  # in two dimensions a handful of events at most
+        inactive = [i for i in range(2) if i not in active]
+        b = np.zeros(2)
+        if active:
+            a_h = hessian[np.ix_(active, active)]
+            b[active] = -np.linalg.solve(a_h, signs[active])  # dθ_A/dλ
+        gradient = hessian @ (theta - centre)
+        slope = hessian @ b  # dg/dλ
+        events = []
+        for i in active:
+            if b[i] * theta[i] < 0:  # heading for zero
+                events.append((-theta[i] / b[i], "leave", i))
+        for i in inactive:  # |g_i + t·slope_i| = λ + t
+            for side in (1.0, -1.0):
+                rate = side * slope[i] - 1.0
+                if rate > 1e-15:
+                    events.append(((lam - side * gradient[i]) / rate, "enter", i))
+        events = [e for e in events if e[0] > 1e-15]
+        if not events:
+            break
+        step, kind, i = min(events)
+        theta = theta + step * b
+        lam += step
+        if kind == "leave":
+            theta[i] = 0.0
+            active.remove(i)
+        else:
+            active.append(i)
+            signs[i] = -np.sign((hessian @ (theta - centre))[i])
+        corners.append((lam, theta.copy()))
+        if not active and np.all(np.abs(hessian @ centre) <= lam + 1e-12):
+            break
+    lambdas, thetas = zip(*corners)
+    return np.array(lambdas), np.array(thetas)
+
+
+def lasso_path(surface, lambdas):
+    """argmin f(θ) + λ‖θ‖₁ at each λ (exact: interpolated between the path's corners), shape (n, 2)."""
+    corners, thetas = lasso_breakpoints(surface)
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    return np.stack([np.interp(lambdas, corners, thetas[:, k]) for k in range(2)], axis=1)
 
 
 # ----------------------------------------------------------------------------- curvature

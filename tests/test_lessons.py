@@ -470,3 +470,60 @@ def test_minibatch_notation_and_the_notes_count():
     guide = next(m.value for m in app("minibatch", mb_samples="1024", mb_batch="128").markdown
                  if m.value.startswith("- m = "))
     assert "lies in the usual range" in guide
+
+
+def test_regularization_l1_reaches_exact_zero_and_l2_never():
+    """The table's minima recomputed independently: L2 by (H + λI)⁻¹Hθ*, L1 by the optimality
+    conditions (θ₂ = 0 and ∂₁f + λ = 0, with |∂₂f| ≤ λ) for the default bowl."""
+    import surfaces
+    at = app("regularization")
+    assert_healthy(at)
+    table = at.dataframe[0].value
+    where = surfaces.get("quadratic", curvature_1=1.0, curvature_2=4.0, angle=30.0, centre_x=1.5, centre_y=0.5)
+    hessian, centre = where.hessian(0, 0), np.array([1.5, 0.5])
+    ridge = np.linalg.solve(hessian + 1.0 * np.eye(2), hessian @ centre)
+    assert [float(v) for v in table.iloc[1, 1:3]] == pytest.approx(list(ridge), rel=1e-3)
+    theta1 = centre[0] + (hessian[0, 1] * centre[1] - 1.0) / hessian[0, 0]  # ∂₁f = 0 − λ with θ₂ = 0
+    assert float(table.iloc[2, 1]) == pytest.approx(theta1, rel=1e-3) and table.iloc[2, 2] == "0 (exactly)"
+    assert abs((hessian @ (np.array([theta1, 0.0]) - centre))[1]) <= 1.0  # θ₂ = 0 is optimal
+    paths = chart_specs(at)[:2]
+    assert all(spec["player"]["grow"] for spec in paths)  # Play traces both paths as λ grows
+    l2_path, l1_path = (race_paths_any(spec) for spec in paths)
+    assert np.all(l2_path[1:, 1] != 0.0) and np.any(l1_path[:, 1] == 0.0)
+
+
+def race_paths_any(spec):
+    line = next(trace for trace in spec["data"] if trace.get("mode") == "lines" and "as λ grows" in trace.get("name", ""))
+    return np.stack([unpack(line["x"]), unpack(line["y"])], axis=1)
+
+
+def test_regularization_proximal_steps_hit_zero_and_subgradient_chatters():
+    at = app("regularization")
+    table = next(d.value for d in at.dataframe if "steps at exactly θ₂ = 0" in " ".join(d.value.columns))
+    proximal, subgradient = table.iloc[0, 1], table.iloc[1, 1]
+    assert proximal > 150 and subgradient == 0
+    theta2 = [unpack(trace["y"]) for trace in chart_specs(at)[3]["data"][:2]]
+    assert np.sum(theta2[0][200:] == 0.0) == proximal  # recounted from the chart (float32 keeps exact zeros)
+    signs = np.sign(theta2[1][200:])
+    assert np.sum(signs[1:] != signs[:-1]) > 50  # the subgradient step flips sign again and again
+
+
+def test_regularization_adam_l2_reaches_the_ridge_minimum_and_adamw_does_not():
+    at = app("regularization")
+    table = next(d.value for d in at.dataframe if "distance from the L2 minimum at the end" in d.value.columns)
+    distances = [float(v.replace("×10⁻", "e-").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")))
+                 for v in table.iloc[:, 3]]
+    assert distances[0] < 1e-9 and distances[1] < 1e-4 and distances[2] > 0.1
+    moved = next(d.value for d in app("regularization", rg_adam_lr="0.2").dataframe
+                 if "distance from the L2 minimum at the end" in d.value.columns)
+    assert moved.iloc[2, 1] != table.iloc[2, 1] and moved.iloc[1, 1] == table.iloc[1, 1]  # AdamW's end moves with α
+
+
+def test_playground_offers_adamw_weight_decay_and_l1():
+    at = app("playground", pg_o0_name="adamw", pg_o1_name="gd", pg_o1_l1="0.5", pg_o1_l1_mode="subgradient",
+             pg_o2_weight_decay="0.1", pg_surface="quadratic")
+    assert_healthy(at)
+    assert at.select_slider(key="pg_o0_weight_decay").value == 0.01  # AdamW's torch default
+    assert at.selectbox(key="pg_o1_l1_mode").value == "subgradient"
+    rules = " ".join(e.value for e in at.latex)
+    assert r"(1 - 0.2\cdot 0.01)" in rules and r"0.5\,\operatorname{sign}\theta_{t-1}" in rules

@@ -273,3 +273,55 @@ def test_minimum_fraction_rejects_nonsense():
     for dimension in (0, 13, "x"):
         with pytest.raises(ValueError):
             surfaces.minimum_fraction(dimension)
+
+
+# ----------------------------------------------------------------------------- penalised minima
+
+def _least_squares(seed=0, n=40):
+    """A two-feature least-squares problem and the quadratic surface it is: H = XᵀX/n, θ* = OLS."""
+    import surfaces
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2)) @ np.array([[1.0, 0.6], [0.0, 0.8]])
+    y = X @ np.array([1.2, 0.4]) + 0.3 * rng.standard_normal(n)
+    hessian = X.T @ X / n
+    values, vectors = np.linalg.eigh(hessian)
+    angle = (math.degrees(math.atan2(vectors[1, 0], vectors[0, 0])) + 90.0) % 180.0 - 90.0  # an axis, not a direction
+    centre = np.linalg.solve(hessian, X.T @ y / n)
+    surface = surfaces.get("quadratic", curvature_1=values[0], curvature_2=values[1], angle=angle,
+                           centre_x=centre[0], centre_y=centre[1])
+    return X, y, surface
+
+
+def test_quadratic_surface_is_the_least_squares_loss():
+    X, y, surface = _least_squares()
+    np.testing.assert_allclose(surface.hessian(0.3, -0.2), X.T @ X / len(y), rtol=1e-12, atol=1e-14)
+    theta = np.array([0.3, -0.7])
+    loss = 0.5 * np.mean((y - X @ theta) ** 2) - 0.5 * np.mean((y - X @ np.array(surface.minima[0])) ** 2)
+    assert surface.f(*theta) == pytest.approx(loss, rel=1e-12)
+
+
+def test_ridge_path_matches_scikit_learn():
+    """sklearn's Ridge minimises ‖y − Xw‖² + α‖w‖²: our λ (weight decay) is α/n."""
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    import surfaces
+    X, y, surface = _least_squares()
+    lambdas = [0.0, 0.05, 0.3, 2.0]
+    ours = surfaces.ridge_path(surface, lambdas)
+    for lam, theta in zip(lambdas, ours):
+        fit = linear_model.Ridge(alpha=lam * len(y), fit_intercept=False, solver="cholesky").fit(X, y)
+        np.testing.assert_allclose(theta, fit.coef_, rtol=1e-9, atol=1e-12)
+
+
+def test_lasso_path_matches_scikit_learn_and_reaches_exact_zeros():
+    """sklearn's lasso_path minimises (1/2n)‖y − Xw‖² + α‖w‖₁, which is our f + λ‖θ‖₁ with λ = α.
+    Under L1 one weight reaches exactly zero at a finite λ; under L2 neither ever does."""
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    import surfaces
+    X, y, surface = _least_squares()
+    corners, thetas = surfaces.lasso_breakpoints(surface)
+    lambdas = np.linspace(0.01, 1.2 * corners[-1], 25)
+    alphas, coefs, _ = linear_model.lasso_path(X, y, alphas=lambdas[::-1], tol=1e-14, max_iter=100_000)
+    np.testing.assert_allclose(surfaces.lasso_path(surface, alphas), coefs.T, atol=1e-8)
+    assert np.count_nonzero(thetas[1]) == 1 and np.all(thetas[-1] == 0.0)
+    assert corners[-1] == pytest.approx(np.max(np.abs(X.T @ y / len(y))), rel=1e-12)  # λ_max = ‖Xᵀy/n‖∞
+    assert np.all(surfaces.ridge_path(surface, lambdas) != 0.0)

@@ -1,0 +1,146 @@
+"""Lesson 11: regularisation — L2 and L1 on a data loss, their paths and constraint pictures, two ways
+to step on L1, and L2 inside Adam against decoupled weight decay (AdamW)."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+import surfaces
+from app_pages import common, controls
+from app_pages.common import Run
+from app_pages.i18n import t
+
+P = "rg_"
+LAMBDAS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
+RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4)
+CENTRE = (1.5, 0.5)  # the data loss's own minimum θ*
+SWEEP = 60  # λ values traced under Play, from 0 to past the last corner of the L1 path
+L2_COLOUR, L1_COLOUR, LEVEL_COLOUR = "#0072B2", "#D55E00", "#000000"
+
+
+def circle(radius, n=121):
+    angle = np.linspace(0.0, 2.0 * np.pi, n)
+    return radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+
+
+def diamond(radius):
+    return radius * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0], [1.0, 0.0]])
+
+
+def level_ellipse(where, point, n=121):
+    """The data loss's contour through `point`: ½(θ − θ*)ᵀH(θ − θ*) = f(point), an exact ellipse."""
+    hessian, centre = where.hessian(0.0, 0.0), np.array(where.minima[0])
+    level = float(where.f(*point)) - float(where.f(*centre))
+    values, vectors = np.linalg.eigh(hessian)
+    angle = np.linspace(0.0, 2.0 * np.pi, n)
+    unit = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return centre + (unit * np.sqrt(2.0 * max(level, 0.0) / values)) @ vectors.T
+
+
+def exact_zero(value):
+    return t("regularization.zero") if value == 0.0 else common.number(value, 4)
+
+
+common.header("regularization")
+with st.sidebar:
+    lam = controls.select_slider(P + "lambda", t("regularization.lambda"), LAMBDAS, 1.0, format_func=common.plain,
+                                 help=t("regularization.lambda_help"))
+    angle = controls.slider(P + "angle", t("regularization.angle"), -90.0, 90.0, 30.0, 5.0)
+    condition = controls.slider(P + "condition", t("regularization.condition"), 1.0, 10.0, 4.0, 0.5)
+    lr = controls.select_slider(P + "lr", t("regularization.lr"), RATES, 0.2, format_func=common.plain)
+    adam_lr = controls.select_slider(P + "adam_lr", t("regularization.adam_lr"), RATES, 0.05,
+                                     format_func=common.plain)
+    steps = controls.slider(P + "steps", t("regularization.steps"), 20, 600, 400, 10)
+
+surface_params = (("angle", angle), ("centre_x", CENTRE[0]), ("centre_y", CENTRE[1]), ("curvature_1", 1.0),
+                  ("curvature_2", condition))
+where = common.surface("quadratic", surface_params)
+style = common.style()
+corners, corner_thetas = surfaces.lasso_breakpoints(where)
+sweep = np.linspace(0.0, 1.25 * corners[-1], SWEEP + 1)
+ridge, lasso = surfaces.ridge_path(where, [lam])[0], surfaces.lasso_path(where, [lam])[0]
+
+# --- the stage: the minimiser's path as λ grows, with the constraint pictures ------------------------
+st.subheader(t("regularization.paths_title"))
+labels = {**dict(common.labels_key()), "step": "λ"}
+unit = {"name": "λ", "scale": float(sweep[1]), "offset": 0.0, "digits": 2}
+pictures = [
+    figures.penalty_figure(where, figures.PathLine(t("regularization.l2_path"), L2_COLOUR, surfaces.ridge_path(where, sweep)),
+                           [(t("regularization.circle", r=common.number(np.hypot(*ridge), 3)), L2_COLOUR, circle(np.hypot(*ridge)), "dash"),
+                            (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, ridge), "dot")],
+                           (t("regularization.l2_solution", lam=common.plain(lam)), L2_COLOUR, ridge),
+                           style=style, labels=labels, title=t("regularization.l2_title"),
+                           backdrop=common.backdrop("quadratic", surface_params), unit=unit),
+    figures.penalty_figure(where, figures.PathLine(t("regularization.l1_path"), L1_COLOUR, surfaces.lasso_path(where, sweep)),
+                           [(t("regularization.diamond", r=common.number(np.abs(lasso).sum(), 3)), L1_COLOUR,
+                             diamond(np.abs(lasso).sum()), "dash"),
+                            (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, lasso), "dot")],
+                           (t("regularization.l1_solution", lam=common.plain(lam)), L1_COLOUR, lasso),
+                           style=style, labels=labels, title=t("regularization.l1_title"),
+                           backdrop=common.backdrop("quadratic", surface_params), unit=unit),
+]
+common.chart(pictures, "rg_paths")  # one Play traces both paths as λ grows
+st.markdown(t("regularization.paths_intro", lam=common.plain(lam)))
+zero_at = next((corner for corner, theta in zip(corners, corner_thetas) if np.any(theta == 0.0) and corner > 0), None)
+st.dataframe(pd.DataFrame({
+    t("regularization.col_penalty"): [t("regularization.none"), t("regularization.l2"), t("regularization.l1")],
+    "θ₁": [common.number(CENTRE[0]), exact_zero(ridge[0]), exact_zero(lasso[0])],
+    "θ₂": [common.number(CENTRE[1]), exact_zero(ridge[1]), exact_zero(lasso[1])],
+    t("regularization.col_data_loss"): [common.number(0.0), common.number(float(where.f(*ridge)), 4),
+                                        common.number(float(where.f(*lasso)), 4)],
+}), hide_index=True, width="stretch")
+st.latex(rf"\theta_{{L2}}(\lambda) = (H + \lambda I)^{{-1}} H\theta^*,\qquad "
+         rf"\theta_{{L1}}:\ \nabla f + \lambda\,\operatorname{{sign}}\theta = 0 \text{{ where }} \theta_i \ne 0,\ "
+         rf"|\partial_i f| \le \lambda \text{{ where }} \theta_i = 0")
+st.markdown(t("regularization.corners", first=common.number(zero_at, 3), last=common.number(corners[-1], 3)))
+
+# --- two ways to step on L1 --------------------------------------------------------------------------
+st.subheader(t("regularization.l1_steps_title"))
+st.markdown(t("regularization.l1_steps_intro", lam=common.plain(lam), lr=common.plain(lr)))
+l1_runs = (Run("gd", lr, steps, hyper=(("l1", lam), ("l1_mode", "proximal")), label=t("regularization.proximal"),
+               color=L1_COLOUR),
+           Run("gd", lr, steps, hyper=(("l1", lam), ("l1_mode", "subgradient")),
+               label=t("regularization.subgradient"), color="#CC79A7"))
+l1_paths = common.simulate("quadratic", surface_params, l1_runs)
+common.report_divergence(l1_runs, l1_paths)
+left, right = st.columns(2)
+with left:
+    common.chart(common.race_figure("quadratic", surface_params, l1_runs, style, common.labels_key()), "rg_l1_race")
+with right:
+    common.chart(figures.curve_figure(
+        [figures.Curve(run.label, run.color, path.points[:, 1]) for run, path in zip(l1_runs, l1_paths)],
+        style=style, x_title=t("common.step"), y_title="θ₂", mode="lines+markers"), "rg_l1_theta2")
+half = steps // 2
+zeros = [int(np.sum(path.points[half:, 1] == 0.0)) for path in l1_paths]
+gaps = [float(np.max(np.abs(path.points[half:] - lasso))) for path in l1_paths]
+st.dataframe(pd.DataFrame({
+    t("playground.col_optimizer"): [run.label for run in l1_runs],
+    t("regularization.col_zeros", n=steps - half + 1): zeros,
+    t("regularization.col_gap"): [common.number(gap, 3) for gap in gaps],
+}), hide_index=True, width="stretch")
+
+# --- L2 inside Adam against decoupled weight decay ----------------------------------------------------
+st.subheader(t("regularization.adamw_title"))
+st.markdown(t("regularization.adamw_intro", lam=common.plain(lam)))
+decay_runs = (Run("gd", lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.gd_l2"), color="#000000"),
+              Run("adam", adam_lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.adam_l2")),
+              Run("adamw", adam_lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.adamw")))
+decay_paths = common.simulate("quadratic", surface_params, decay_runs)
+common.report_divergence(decay_runs, decay_paths)
+common.chart(common.race_figure("quadratic", surface_params, decay_runs, style, common.labels_key()), "rg_adamw")
+ends = [path.points[-1] for path in decay_paths]
+st.dataframe(pd.DataFrame({
+    t("playground.col_optimizer"): [run.label for run in decay_runs],
+    "θ₁": [common.number(end[0], 4) for end in ends],
+    "θ₂": [common.number(end[1], 4) for end in ends],
+    t("regularization.col_from_ridge"): [common.number(float(np.hypot(*(end - ridge))), 3) for end in ends],
+}), hide_index=True, width="stretch")
+st.caption(t("regularization.ridge_caption", x=common.number(ridge[0], 4), y=common.number(ridge[1], 4)))
+
+common.update_rules(l1_runs + decay_runs[1:])
+common.what_to_notice("regularization", zero_at=common.number(zero_at, 3), prox_zeros=zeros[0],
+                      sub_zeros=zeros[1], n=steps - half + 1, sub_gap=common.number(gaps[1], 2),
+                      adam_gap=common.number(float(np.hypot(*(ends[1] - ridge))), 2),
+                      adamw_gap=common.number(float(np.hypot(*(ends[2] - ridge))), 2))
