@@ -14,7 +14,8 @@ P = "dc_"
 RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 DECAY_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 ESCAPE_RATES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0)
-NOTES = {"step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05}}  # seed 000, α₀ = 0.1
+# the notes' three schedules with their settings (seed 000, α₀ = 0.1)
+NOTES = {"step": {"gamma": 0.5, "every": 10}, "exponential": {"k": 0.1}, "inverse_time": {"k": 0.05}}
 OURS = {"inverse_sqrt": {"k": 0.05}, "geometric": {"gamma": 0.95}, "constant": {}}  # not in the notes: our settings
 PALETTE = {"constant": "#000000", "step": "#E69F00", "exponential": "#56B4E9", "geometric": "#009E73",
            "inverse_time": "#0072B2", "inverse_sqrt": "#D55E00", "cosine": "#CC79A7"}
@@ -68,10 +69,11 @@ st.markdown(t("decay.noisy_intro", runs=RUNS, noise=f"{noise:g}", steps=steps))
 bowl = common.surface("bowl")
 names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
 colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
-mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in (constant_paths, decayed_paths)]
+ensembles = (constant_paths, decayed_paths)
+mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in ensembles]
 ratio = mean_distance[0][-1] / mean_distance[1][-1]
 shown = figures.snapshot_steps(steps)
-clouds = [(name, colour, paths[:, shown]) for name, colour, paths in zip(names, colours, (constant_paths, decayed_paths))]
+clouds = [(name, colour, paths[:, shown]) for name, colour, paths in zip(names, colours, ensembles)]
 distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
 common.chart([figures.ensemble_figure(bowl, clouds, shown, style=style, labels=common.map_labels(),
                                       backdrop=common.backdrop("bowl")),

@@ -122,7 +122,8 @@ st.dataframe(pd.DataFrame({
     t("ema.col_factor"): factors,
 }), hide_index=True, width="stretch", column_config={t("ema.col_factor"): st.column_config.NumberColumn(format="%.4f")})
 caught = catch_up_day(highs, 0.98)
-st.markdown(t("ema.skipped", one=f"{factors[0]:.3g}", three=f"{100 * (1 - 1 / factors[2]):.2g}", year=year, day=caught, months=f"{caught / 30.44:.1f}"))
+st.markdown(t("ema.skipped", one=f"{factors[0]:.3g}", three=f"{100 * (1 - 1 / factors[2]):.2g}", year=year,
+              day=caught, months=f"{caught / 30.44:.1f}"))
 
 # --- the weights -----------------------------------------------------------------------------------
 st.subheader(t("ema.kernel_title"))

@@ -62,7 +62,8 @@ columns[0].metric(t("minibatch.updates"), per_epoch)
 columns[1].metric(t("minibatch.per_update"), batch)
 columns[2].metric(t("minibatch.total", epochs=epochs), epochs * per_epoch)
 labels = {**dict(common.labels_key("wb")), "step": t("minibatch.epoch")}
-common.chart(common.race_figure("regression", surface_params, runs, style, tuple(sorted(labels.items())), progress_total=epochs), "mb_race")
+common.chart(common.race_figure("regression", surface_params, runs, style, tuple(sorted(labels.items())),
+                                progress_total=epochs), "mb_race")
 common.report_divergence(runs, paths)
 
 st.subheader(t("minibatch.cost_title"))
@@ -111,8 +112,8 @@ left, right = st.columns(2)
 with left, st.container(border=True):
     last = m - (per_epoch - 1) * batch
     st.markdown(f"**{t('minibatch.notation_title')}**")
-    st.markdown(t("minibatch.notation", m=m, b=batch, n=per_epoch, last=last, big=f"{5_000_000:,}".replace(",", " "),
-                  size=f"{1_000:,}".replace(",", " "), count=f"{5_000_000 // 1_000:,}".replace(",", " "), count_tex=5_000_000 // 1_000))
+    st.markdown(t("minibatch.notation", m=m, b=batch, n=per_epoch, last=last, big="5 000 000", size="1 000",
+                  count=f"{5_000_000 // 1_000:,}".replace(",", " "), count_tex=5_000_000 // 1_000))
 with right, st.container(border=True):
     power = batch & (batch - 1) == 0
     st.markdown(f"**{t('minibatch.choose_title')}**")

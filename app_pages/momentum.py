@@ -77,8 +77,8 @@ with right:
 
 common.update_rules(runs[1:])
 edges = stable_below(condition, beta)
-common.what_to_notice("momentum", keys=("momentum.notice_1", "momentum.notice_2_on" if equal else "momentum.notice_2_off",
-                                              "momentum.notice_3"),
+common.what_to_notice("momentum", keys=("momentum.notice_1",
+                                        "momentum.notice_2_on" if equal else "momentum.notice_2_off", "momentum.notice_3"),
                       steps=steps, gd_turns=turned[0], mo_turns=turned[1],
                       gd_reached=reached[0] if reached[0] is not None else "—",
                       mo_reached=reached[1] if reached[1] is not None else "—",

@@ -69,7 +69,8 @@ def optimizer_ui(slot, steps, where):
     key = f"{P}o{slot}_"
     name = controls.select(key + "name", t("playground.optimizer"), optimizers.names(), RACE[slot], where=where,
                            format_func=lambda n: t(f"optimizer.{n}"))
-    lr = controls.select_slider(key + "lr", t("hyper.lr"), common.LEARNING_RATES, optimizers.OPTIMIZERS[name].playground_lr, where=where,
+    lr = controls.select_slider(key + "lr", t("hyper.lr"), common.LEARNING_RATES,
+                                optimizers.OPTIMIZERS[name].playground_lr, where=where,
                                 format_func=common.plain)
     hyper = {}
     for param, default in optimizers.DEFAULTS[name].items():

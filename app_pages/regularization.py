@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 import figures
-import optimizers
 import surfaces
 from app_pages import common, controls
 from app_pages.common import Run
@@ -52,7 +51,9 @@ with st.sidebar:
     lr = controls.select_slider(P + "lr", t("regularization.lr"), RATES, 0.2, format_func=common.plain)
     adam_lr = controls.select_slider(P + "adam_lr", t("regularization.adam_lr"), RATES, 0.05,
                                      format_func=common.plain)
-    steps = controls.slider(P + "steps", t("regularization.steps"), 20, 600, 400, 10)
+    beta2 = controls.select_slider(P + "beta2", t("regularization.beta2"), (0.9, 0.99, 0.999), 0.99,
+                                   format_func=common.plain, help=t("regularization.beta2_help"))
+    steps = controls.slider(P + "steps", t("regularization.steps"), 100, 5000, 2000, 100)
 
 surface_params = (("angle", angle), ("centre_x", CENTRE[0]), ("centre_y", CENTRE[1]), ("curvature_1", 1.0),
                   ("curvature_2", condition))
@@ -66,21 +67,23 @@ ridge, lasso = surfaces.ridge_path(where, [lam])[0], surfaces.lasso_path(where, 
 st.subheader(t("regularization.paths_title"))
 labels = {**dict(common.labels_key()), "step": "λ"}
 unit = {"name": "λ", "scale": float(sweep[1]), "offset": 0.0, "digits": 2}
-pictures = [
-    figures.penalty_figure(where, figures.PathLine(t("regularization.l2_path"), L2_COLOUR, surfaces.ridge_path(where, sweep)),
-                           [(t("regularization.circle", r=common.number(np.hypot(*ridge), 3)), L2_COLOUR, circle(np.hypot(*ridge)), "dash"),
-                            (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, ridge), "dot")],
-                           (t("regularization.l2_solution", lam=common.plain(lam)), L2_COLOUR, ridge),
-                           style=style, labels=labels, title=t("regularization.l2_title"),
-                           backdrop=common.backdrop("quadratic", surface_params), unit=unit),
-    figures.penalty_figure(where, figures.PathLine(t("regularization.l1_path"), L1_COLOUR, surfaces.lasso_path(where, sweep)),
-                           [(t("regularization.diamond", r=common.number(np.abs(lasso).sum(), 3)), L1_COLOUR,
-                             diamond(np.abs(lasso).sum()), "dash"),
-                            (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, lasso), "dot")],
-                           (t("regularization.l1_solution", lam=common.plain(lam)), L1_COLOUR, lasso),
-                           style=style, labels=labels, title=t("regularization.l1_title"),
-                           backdrop=common.backdrop("quadratic", surface_params), unit=unit),
-]
+def picture(penalty, colour, path, solution, outline, size):
+    """One penalty's map: its minimiser's path as λ grows, the constraint region through the current
+    solution (circle or diamond of that size), the data contour touching it, and the solution."""
+    return figures.penalty_figure(
+        where, figures.PathLine(t(f"regularization.{penalty}_path"), colour, path),
+        [(t(f"regularization.{'circle' if penalty == 'l2' else 'diamond'}", r=common.number(size, 3)), colour,
+          outline, "dash"),
+         (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, solution), "dot")],
+        (t(f"regularization.{penalty}_solution", lam=common.plain(lam)), colour, solution),
+        style=style, labels=labels, title=t(f"regularization.{penalty}_title"),
+        backdrop=common.backdrop("quadratic", surface_params), unit=unit)
+
+
+pictures = [picture("l2", L2_COLOUR, surfaces.ridge_path(where, sweep), ridge, circle(np.hypot(*ridge)),
+                    np.hypot(*ridge)),
+            picture("l1", L1_COLOUR, surfaces.lasso_path(where, sweep), lasso, diamond(np.abs(lasso).sum()),
+                    np.abs(lasso).sum())]
 common.chart(pictures, "rg_paths")  # one Play traces both paths as λ grows
 st.markdown(t("regularization.paths_intro", lam=common.plain(lam)))
 zero_at = next((corner for corner, theta in zip(corners, corner_thetas) if np.any(theta == 0.0) and corner > 0), None)
@@ -91,9 +94,9 @@ st.dataframe(pd.DataFrame({
     t("regularization.col_data_loss"): [common.number(0.0), common.number(float(where.f(*ridge)), 4),
                                         common.number(float(where.f(*lasso)), 4)],
 }), hide_index=True, width="stretch")
-st.latex(rf"\theta_{{L2}}(\lambda) = (H + \lambda I)^{{-1}} H\theta^*,\qquad "
-         rf"\theta_{{L1}}:\ \nabla f + \lambda\,\operatorname{{sign}}\theta = 0 \text{{ where }} \theta_i \ne 0,\ "
-         rf"|\partial_i f| \le \lambda \text{{ where }} \theta_i = 0")
+st.latex(r"\begin{gathered}\theta_{L2}(\lambda) = (H + \lambda I)^{-1} H\theta^* \\ "
+         r"\theta_{L1}(\lambda):\quad \partial_i f + \lambda\,\operatorname{sign}\theta_i = 0\ \ (\theta_i \ne 0),"
+         r"\qquad |\partial_i f| \le \lambda\ \ (\theta_i = 0)\end{gathered}")
 st.markdown(t("regularization.corners", first=common.number(zero_at, 3), last=common.number(corners[-1], 3)))
 
 # --- two ways to step on L1 --------------------------------------------------------------------------
@@ -125,22 +128,29 @@ st.dataframe(pd.DataFrame({
 st.subheader(t("regularization.adamw_title"))
 st.markdown(t("regularization.adamw_intro", lam=common.plain(lam)))
 decay_runs = (Run("gd", lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.gd_l2"), color="#000000"),
-              Run("adam", adam_lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.adam_l2")),
-              Run("adamw", adam_lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.adamw")))
+              Run("adam", adam_lr, steps, hyper=(("beta2", beta2), ("weight_decay", lam)),
+                  label=t("regularization.adam_l2")),
+              Run("adamw", adam_lr, steps, hyper=(("beta2", beta2), ("weight_decay", lam)),
+                  label=t("regularization.adamw")))
 decay_paths = common.simulate("quadratic", surface_params, decay_runs)
 common.report_divergence(decay_runs, decay_paths)
 common.chart(common.race_figure("quadratic", surface_params, decay_runs, style, common.labels_key()), "rg_adamw")
 ends = [path.points[-1] for path in decay_paths]
+boxed = surfaces.box_minimum(where, 1.0 / lam) if lam > 0 else np.array(CENTRE)
 st.dataframe(pd.DataFrame({
     t("playground.col_optimizer"): [run.label for run in decay_runs],
     "θ₁": [common.number(end[0], 4) for end in ends],
     "θ₂": [common.number(end[1], 4) for end in ends],
     t("regularization.col_from_ridge"): [common.number(float(np.hypot(*(end - ridge))), 3) for end in ends],
+    t("regularization.col_from_box"): [common.number(float(np.hypot(*(end - boxed))), 3) for end in ends],
 }), hide_index=True, width="stretch")
-st.caption(t("regularization.ridge_caption", x=common.number(ridge[0], 4), y=common.number(ridge[1], 4)))
+st.markdown(t("regularization.adamw_limit", x=common.number(ridge[0], 4), y=common.number(ridge[1], 4),
+              r=common.number(1.0 / lam, 3) if lam > 0 else "∞", bx=common.number(boxed[0], 4),
+              by=common.number(boxed[1], 4), memory=f"{1 / (1 - beta2):.0f}"))
 
 common.update_rules(l1_runs + decay_runs[1:])
 common.what_to_notice("regularization", zero_at=common.number(zero_at, 3), prox_zeros=zeros[0],
                       sub_zeros=zeros[1], n=steps - half + 1, sub_gap=common.number(gaps[1], 2),
                       adam_gap=common.number(float(np.hypot(*(ends[1] - ridge))), 2),
-                      adamw_gap=common.number(float(np.hypot(*(ends[2] - ridge))), 2))
+                      adamw_gap=common.number(float(np.hypot(*(ends[2] - ridge))), 2),
+                      box_gap=common.number(float(np.hypot(*(ends[2] - boxed))), 2))

@@ -14,7 +14,8 @@ import numpy as np
 import surfaces
 from . import _kernels as K
 
-__all__ = ["Optimizer", "OPTIMIZERS", "PENALTIES", "L1_MODES", "Trajectory", "rule", "DEFAULTS", "names", "run", "run_ensemble", "batches", "first_within",
+__all__ = ["Optimizer", "OPTIMIZERS", "PENALTIES", "L1_MODES", "Trajectory", "rule", "DEFAULTS", "names",
+           "run", "run_ensemble", "batches", "first_within",
            "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
 
 MAX_STEPS = 100_000
@@ -61,7 +62,8 @@ OPTIMIZERS = {
     "momentum": Optimizer(
         K.MOMENTUM, {"beta": 0.9, "bias_correction": False}, ("v", None),
         {False: r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, v_t",
-         True: r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad \theta_t = \theta_{t-1} - <lr>\, \frac{v_t}{1 - <beta>^t}"},
+         True: r"v_t = <beta>\, v_{t-1} + <1-beta>\, g_t,\qquad "
+               r"\theta_t = \theta_{t-1} - <lr>\, \frac{v_t}{1 - <beta>^t}"},
         _plain_rate, 0.01, {"momentum": "#E69F00"}, corrected=(("v", "beta"),)),
     "sgd_momentum": Optimizer(
         K.SGD_MOMENTUM, {"momentum": 0.9, "nesterov": False}, ("buf", None),

@@ -18,7 +18,7 @@ from . import _kernels as K  # noqa: E402  (the cache folder must be set before 
 
 __all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "names", "get", "regression",
            "kernel_array", "curvature", "box_sharpness", "quadratic_hessian", "ridge_path", "lasso_breakpoints",
-           "lasso_path",
+           "lasso_path", "box_minimum",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
@@ -213,13 +213,16 @@ def _quadratic(curvature_1, curvature_2, angle, centre_x, centre_y):
     centre = np.array([centre_x, centre_y])
     (h11, h12), (_, h22) = hessian
     gradient_at_zero = -hessian @ centre
-    half = max(3.0, 1.6 * float(np.max(np.abs(centre))) + 1.0)
+    # the map spans the origin (where the penalties pull) and the minimum, with a margin
+    xmin, xmax = min(0.0, centre_x) - 1.2, max(0.0, centre_x) + 1.2
+    ymin, ymax = min(0.0, centre_y) - 1.2, max(0.0, centre_y) + 1.2
     return dict(title="Quadratic bowl",
                 formula=(rf"f = \tfrac12(\theta - c)^\top H(\theta - c),\ "
                          rf"c = ({centre_x:g}, {centre_y:g}),\ \lambda(H) = {curvature_1:g}, {curvature_2:g}"),
                 params=dict(curvature_1=curvature_1, curvature_2=curvature_2, angle=angle, centre_x=centre_x,
                             centre_y=centre_y),
-                bounds=(-half, half, -half, half), minima=((centre_x, centre_y),), start=(-0.8 * half, 0.8 * half),
+                bounds=(xmin, xmax, ymin, ymax), minima=((centre_x, centre_y),),
+                start=(xmin + 0.15 * (xmax - xmin), ymax - 0.15 * (ymax - ymin)),
                 coefficients=[0.5 * h11, 0.5 * h12, 0.5 * h22, *gradient_at_zero,
                               0.5 * float(centre @ hessian @ centre)])
 
@@ -426,6 +429,22 @@ def lasso_path(surface, lambdas):
     corners, thetas = lasso_breakpoints(surface)
     lambdas = np.asarray(lambdas, dtype=np.float64)
     return np.stack([np.interp(lambdas, corners, thetas[:, k]) for k in range(2)], axis=1)
+
+
+def box_minimum(surface, radius):
+    """argmin f(θ) subject to ‖θ‖∞ ≤ radius, exactly: the minimiser of a convex quadratic over a
+    square lies inside it, on an edge (the edge's own minimiser, clipped) or at a corner."""
+    hessian, centre = _quadratic_parts(surface)
+    r = float(radius)
+    candidates = [centre] if np.all(np.abs(centre) <= r) else []
+    for i in range(2):
+        j = 1 - i
+        for side in (-r, r):
+            theta = np.empty(2)
+            theta[i] = side  # on this edge, ∂_j f = 0 gives the best θ_j
+            theta[j] = np.clip(centre[j] - hessian[j, i] * (side - centre[i]) / hessian[j, j], -r, r)
+            candidates.append(theta)
+    return min(candidates, key=lambda theta: float(surface.f(*theta)))
 
 
 # ----------------------------------------------------------------------------- curvature

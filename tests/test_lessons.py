@@ -501,22 +501,32 @@ def test_regularization_proximal_steps_hit_zero_and_subgradient_chatters():
     at = app("regularization")
     table = next(d.value for d in at.dataframe if "steps at exactly θ₂ = 0" in " ".join(d.value.columns))
     proximal, subgradient = table.iloc[0, 1], table.iloc[1, 1]
-    assert proximal > 150 and subgradient == 0
+    assert proximal == 1001 and subgradient == 0  # of the last 1 001 of 2 000 steps
     theta2 = [unpack(trace["y"]) for trace in chart_specs(at)[3]["data"][:2]]
-    assert np.sum(theta2[0][200:] == 0.0) == proximal  # recounted from the chart (float32 keeps exact zeros)
-    signs = np.sign(theta2[1][200:])
+    assert np.sum(theta2[0][1000:] == 0.0) == proximal  # recounted from the chart (float32 keeps exact zeros)
+    signs = np.sign(theta2[1][1000:])
     assert np.sum(signs[1:] != signs[:-1]) > 50  # the subgradient step flips sign again and again
 
 
-def test_regularization_adam_l2_reaches_the_ridge_minimum_and_adamw_does_not():
+def test_regularization_adam_l2_reaches_the_ridge_minimum_and_adamw_the_box():
+    """Adam with L2 ends at the L2 minimum; AdamW at the minimum of f inside ‖θ‖∞ ≤ 1/λ (Xie and Li),
+    found here by a brute-force grid over the box, independently of surfaces.box_minimum."""
+    import surfaces
     at = app("regularization")
     table = next(d.value for d in at.dataframe if "distance from the L2 minimum at the end" in d.value.columns)
-    distances = [float(v.replace("×10⁻", "e-").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")))
-                 for v in table.iloc[:, 3]]
-    assert distances[0] < 1e-9 and distances[1] < 1e-4 and distances[2] > 0.1
-    moved = next(d.value for d in app("regularization", rg_adam_lr="0.2").dataframe
-                 if "distance from the L2 minimum at the end" in d.value.columns)
-    assert moved.iloc[2, 1] != table.iloc[2, 1] and moved.iloc[1, 1] == table.iloc[1, 1]  # AdamW's end moves with α
+    ends = table.iloc[:, 1:3].astype(float).to_numpy()
+    where = surfaces.get("quadratic", curvature_1=1.0, curvature_2=4.0, angle=30.0, centre_x=1.5, centre_y=0.5)
+    hessian, centre = where.hessian(0, 0), np.array([1.5, 0.5])
+    ridge = np.linalg.solve(hessian + np.eye(2), hessian @ centre)
+    grid = np.linspace(-1.0, 1.0, 2001)
+    gx, gy = np.meshgrid(grid, grid)
+    values = where.f(gx, gy)
+    k = np.unravel_index(np.argmin(values), values.shape)
+    box = np.array([gx[k], gy[k]])
+    assert np.hypot(*(ends[0] - ridge)) < 1e-3 and np.hypot(*(ends[1] - ridge)) < 5e-3
+    assert np.hypot(*(ends[2] - box)) < 5e-3 and np.hypot(*(ends[2] - ridge)) > 0.1
+    text = next(m.value for m in at.markdown if "Where they end up" in m.value)
+    assert f"({box[0]:.4g}, {box[1]:.3g}" in text  # 1 and 0.3001
 
 
 def test_playground_offers_adamw_weight_decay_and_l1():

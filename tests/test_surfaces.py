@@ -325,3 +325,14 @@ def test_lasso_path_matches_scikit_learn_and_reaches_exact_zeros():
     assert np.count_nonzero(thetas[1]) == 1 and np.all(thetas[-1] == 0.0)
     assert corners[-1] == pytest.approx(np.max(np.abs(X.T @ y / len(y))), rel=1e-12)  # λ_max = ‖Xᵀy/n‖∞
     assert np.all(surfaces.ridge_path(surface, lambdas) != 0.0)
+
+
+@pytest.mark.parametrize("radius", [0.3, 1.0, 2.0])
+def test_box_minimum_is_the_grid_minimum_over_the_box(radius):
+    import surfaces
+    where = surfaces.get("quadratic", curvature_1=1.0, curvature_2=4.0, angle=30.0, centre_x=1.5, centre_y=0.5)
+    grid = np.linspace(-radius, radius, 1601)
+    gx, gy = np.meshgrid(grid, grid)
+    values = where.f(gx, gy)
+    k = np.unravel_index(np.argmin(values), values.shape)
+    np.testing.assert_allclose(surfaces.box_minimum(where, radius), [gx[k], gy[k]], atol=2 * radius / 1600)
