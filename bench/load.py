@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser import served  # noqa: E402
 from stclient import Session  # noqa: E402
 
-PAGES = ("playground", "ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle", "sharp_flat")
+PAGES = ("playground", "ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle", "sharp_flat",
+         "regularization")
 SETTINGS = ("lang", "projector", "speed")  # the sidebar's: the same on every page, not what a class moves
 
 
