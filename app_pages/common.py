@@ -85,7 +85,14 @@ def style():
 
 
 def optimizer_label(name, hyper=None):
-    return t(f"optimizer.{figures.variant(name, hyper)}")
+    """The optimizer's name, with its penalties when it has any (a race must tell them apart)."""
+    hyper = hyper or {}
+    label = t(f"optimizer.{figures.variant(name, hyper)}")
+    if hyper.get("weight_decay") and name != "adamw":
+        label += f" + L2 λ = {hyper['weight_decay']:g}"
+    if hyper.get("l1"):
+        label += f" + L1 λ₁ = {hyper['l1']:g}"
+    return label
 
 
 def map_labels(axes="theta"):

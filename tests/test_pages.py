@@ -329,3 +329,9 @@ def test_chinese_reads_as_a_textbook_not_a_literal_translation():
     assert re.search(r"(?<!梯度)下降实验室", text) is None
     for key in ("saddle.escaped_at", "saddle.left_at", "saddle.inspect_step", "adaptive.reached"):
         assert "步数" not in zh[key] and "第几步" in zh[key]
+
+
+def test_playground_labels_name_the_penalties():
+    at = app("playground", pg_o0_weight_decay="0.1", pg_o1_l1="0.5")
+    names = " ".join(json.dumps(spec["data"], ensure_ascii=False) for spec in figure_specs(at))
+    assert "+ L2 λ = 0.1" in names and "+ L1 λ₁ = 0.5" in names
