@@ -22,9 +22,9 @@ SPEED_KEY = "speed"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 # Learning rates offered on a log scale: 1, 2, 5 per decade.
-# The curriculum's lessons that exist, by their number in it (DESIGN.md §2; 9, 10 and 12 are to come).
+# The curriculum's lessons that exist, by their number in it (DESIGN.md §2; 10 and 12 are to come).
 LESSONS = ((1, "ema"), (2, "minibatch"), (3, "momentum"), (4, "adaptive"), (5, "adam"), (6, "decay"),
-           (7, "saddle"), (8, "sharp_flat"), (11, "regularization"))
+           (7, "saddle"), (8, "sharp_flat"), (9, "normalization"), (11, "regularization"))
 EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # the ε choices of RMSprop, AdaGrad and Adam
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
 
@@ -166,7 +166,7 @@ def number(value, digits=4):
     if value is None or not np.isfinite(value):
         return "—"
     if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.{digits}g}"
+        return f"{value:.{digits}g}" if abs(value) < 10 ** digits else f"{value:.0f}"  # never 1.47e+03
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     return f"{float(mantissa):g}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 

@@ -18,6 +18,7 @@ DEMOS = {
     "decay": ("📉", {"dc_schedule": "step"}),
     "saddle": ("🐎", {"sd_eps": "1e-08"}),
     "sharp_flat": ("🎯", {"sf_batch": "4"}),
+    "normalization": ("⚖️", {"fn_scaling": "0.5"}),
     "regularization": ("◆", {"rg_lambda": "1.5"}),
 }
 

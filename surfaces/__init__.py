@@ -18,7 +18,8 @@ from . import _kernels as K  # noqa: E402  (the cache folder must be set before 
 
 __all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "names", "get", "regression",
            "kernel_array", "curvature", "box_sharpness", "quadratic_hessian", "ridge_path", "lasso_breakpoints",
-           "lasso_path", "box_minimum",
+           "lasso_path", "box_minimum", "features", "feature_samples",
+           "feature_statistics", "SCALE_BY",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
@@ -276,6 +277,9 @@ SURFACES = {
         "angle": Parameter(30.0, -90.0, 90.0, (-90.0, 90.0, 5.0)),
         "centre_x": Parameter(1.5, -10.0, 10.0, (-3.0, 3.0, 0.1)),
         "centre_y": Parameter(0.5, -10.0, 10.0, (-3.0, 3.0, 0.1))}),
+    "features": SurfaceKind(K.QUADRATIC, None, {  # built by `features` from its samples
+        "scaling": Parameter(0.0, 0.0, 1.0, (0.0, 1.0, 0.05)), "n_samples": Parameter(200, 10, 100_000, (20, 1000, 20)),
+        "seed": Parameter(0, 0, 2**32 - 1)}),
     "regression": SurfaceKind(K.QUADRATIC, None, {  # built by `regression` from its samples
         "n_samples": Parameter(64, 2, 100_000, (8, 512, 8)), "feature_scale": Parameter(1.0, 1e-3, 1e6),
         "noise": Parameter(0.5, 0.0, 100.0, (0.0, 2.0, 0.1)), "seed": Parameter(0, 0, 2**32 - 1),
@@ -293,7 +297,7 @@ def names():
 
 def _validated(name, params):
     allowed = PARAMETERS[name]
-    extra = ("sorted_by",) if name == "regression" else ()
+    extra = {"regression": ("sorted_by",), "features": ("by",)}.get(name, ())
     unknown = sorted(set(params) - set(allowed) - set(extra))
     if unknown:
         raise ValueError(f"{name}: unknown parameter {unknown[0]!r}; "
@@ -310,6 +314,8 @@ def get(name, **params):
     """The surface called `name`, built with `params` (see `names()`, `PARAMETERS`)."""
     if name == "regression":
         return regression(**params)
+    if name == "features":
+        return features(**params)
     if name not in SURFACES:
         raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(names())}")
     kind = SURFACES[name]
@@ -360,6 +366,55 @@ def regression(n_samples=64, feature_scale=1.0, noise=0.5, sorted_by=None, seed=
         start=(float(w_star - 0.8 * half_w), float(b_star + 0.8 * half_b)),
         kernel_id=SURFACES["regression"].kernel_id, coefficients=coefficients,
         samples=(kernel_array(xs), kernel_array(ys)))
+
+
+SCALE_BY = ("std", "range")  # z-scoring divides by the standard deviation; min-max scaling by the range
+
+
+def feature_samples(n_samples=200, seed=0):
+    """Two features on the notes' very different scales, age in [0, 65] and salary in [0, 100 000],
+    and a target y = 0.3·age + 0.0002·salary + N(0, 2²): (X (m, 2), y)."""
+    rng = np.random.default_rng([seed, DATA_STREAM])
+    X = np.stack([rng.uniform(0.0, 65.0, n_samples), rng.uniform(0.0, 100_000.0, n_samples)], axis=1)
+    return X, X @ np.array([0.3, 0.0002]) + 2.0 * rng.standard_normal(n_samples)
+
+
+def feature_statistics(X):
+    """The training statistics a scaling uses, per feature: mean, standard deviation, range."""
+    return {"mean": X.mean(axis=0), "std": X.std(axis=0), "range": X.max(axis=0) - X.min(axis=0)}
+
+
+def features(scaling=0.0, by="std", n_samples=200, seed=0):
+    """Least squares J(w) = (1/2m)‖X'w − y'‖² on the two features, each centred and divided by
+    (its std, or its range)^scaling: 0 leaves the raw scales, 1 is z-scoring (or min-max scaling).
+    The intercept is the mean of y (it is profiled out by the centring), so the map shows the two
+    weights. J is the quadratic ½(w − w*)ᵀH(w − w*) + J(w*) with H = X'ᵀX'/m; the start is w = 0."""
+    values = _validated("features", dict(scaling=scaling, n_samples=n_samples, seed=seed))
+    if not float(values["n_samples"]).is_integer() or not float(values["seed"]).is_integer():
+        raise ValueError("features: n_samples and seed must be whole numbers")
+    if by not in SCALE_BY:
+        raise ValueError(f"features: by must be one of {SCALE_BY}, got {by!r}")
+    m, s = int(values["n_samples"]), values["scaling"]
+    X, y = feature_samples(m, int(values["seed"]))
+    stats = feature_statistics(X)
+    scaled = (X - stats["mean"]) / stats[by] ** s
+    centred = y - y.mean()
+    hessian = scaled.T @ scaled / m
+    w_star = np.linalg.solve(hessian, scaled.T @ centred / m)
+    residual = 0.5 * float(np.mean((scaled @ w_star - centred) ** 2))
+    coefficients = np.zeros(K.N_COEFFICIENTS)
+    coefficients[:6] = (0.5 * hessian[0, 0], 0.5 * hessian[0, 1], 0.5 * hessian[1, 1], *(-hessian @ w_star),
+                        0.5 * float(w_star @ hessian @ w_star) + residual)
+    # a square around the start 0 and the minimum, a little wider than the contour through the start
+    reach = float(np.sqrt(2.0 * (0.5 * w_star @ hessian @ w_star) / np.linalg.eigvalsh(hessian)[0]))
+    centre, half = 0.5 * w_star, 0.55 * max(reach, float(np.max(np.abs(w_star))))
+    divisor = r"\sigma_j" if by == "std" else "r_j"
+    return Surface(name="features", title="Least squares on two features", formula=(
+        r"J(w) = \frac{1}{2m}\lVert X'w - y' \rVert^2,\ x'_j = (x_j - \mu_j)/" + divisor + f"^{{{s:g}}}"),
+        params=dict(scaling=s, by=by, n_samples=m, seed=int(values["seed"])),
+        bounds=(centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half),
+        minima=((float(w_star[0]), float(w_star[1])),), start=(0.0, 0.0),
+        kernel_id=SURFACES["features"].kernel_id, coefficients=coefficients)
 
 
 # ----------------------------------------------------------------------------- penalised minima

@@ -537,3 +537,56 @@ def test_playground_offers_adamw_weight_decay_and_l1():
     assert at.selectbox(key="pg_o1_l1_mode").value == "subgradient"
     rules = " ".join(e.value for e in at.latex)
     assert r"(1 - 0.2\cdot 0.01)" in rules and r"0.5\,\operatorname{sign}\theta_{t-1}" in rules
+
+
+def test_normalization_condition_numbers_are_the_closed_forms():
+    """κ from the page against closed forms on the same data: the raw covariance's eigenvalues by
+    the 2×2 formula, and for z-scored features (1 + |ρ|)/(1 − |ρ|) with ρ the sample correlation."""
+    import surfaces
+    at = app("normalization")
+    assert_healthy(at)
+    table = at.dataframe[0].value.set_index("features")
+    X, _ = surfaces.feature_samples()
+    a, c = X.var(axis=0)
+    b = np.mean((X[:, 0] - X[:, 0].mean()) * (X[:, 1] - X[:, 1].mean()))
+    root = math.sqrt(((a - c) / 2) ** 2 + b * b)
+    raw_kappa = ((a + c) / 2 + root) / ((a + c) / 2 - root)
+    rho = abs(np.corrcoef(X.T)[0, 1])
+    as_number = lambda text: float(text.replace("×10", "e").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")))
+    assert as_number(table.loc["raw features", "κ = λ_max/λ_min"]) == pytest.approx(raw_kappa, rel=1e-3)
+    assert as_number(table.loc["z-score (standard deviation)", "κ = λ_max/λ_min"]) == pytest.approx(
+        (1 + rho) / (1 - rho), rel=1e-3)
+    assert as_number(table.loc["raw features", "largest stable α = 2/λ_max"]) == pytest.approx(
+        2 / ((a + c) / 2 + root), rel=1e-2)
+    assert table.loc["raw features", "iterations measured"].startswith("more than")
+    measured = int(table.loc["z-score (standard deviation)", "iterations measured"])
+    bound = int(table.loc["z-score (standard deviation)", "iterations at the best α (bound)"])
+    assert 1 <= measured <= bound
+
+
+@pytest.mark.parametrize("scaling", ["0.25", "0.5", "0.75"])
+def test_normalization_kappa_falls_continuously_with_the_scaling(scaling):
+    at = app("normalization", fn_scaling=scaling)
+    kappas = [row for row in at.dataframe[0].value.iloc[:, 3]]
+    ours = float(str(kappas[-1]).replace("×10", "e").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")))
+    # dividing feature j by σ_j^s scales H's entries by σ_i^−s σ_j^−s: with nearly uncorrelated features
+    # κ ≈ (σ_salary/σ_age)^(2(1−s)) — the raw ratio of variances raised to 1 − s
+    import surfaces
+    sd = surfaces.feature_samples()[0].std(axis=0)
+    assert ours == pytest.approx((sd[1] / sd[0]) ** (2 * (1 - float(scaling))), rel=0.1)
+
+
+def test_normalization_race_arrives_only_when_normalised_and_new_data_uses_training_statistics():
+    at = app("normalization")
+    raw, scaled = (race_paths(spec)[0] for spec in chart_specs(at)[:2])
+    import surfaces
+    raw_min = surfaces.get("features", scaling=0.0).minima[0]
+    z_min = surfaces.get("features", scaling=1.0).minima[0]
+    assert np.hypot(*(raw[-1] - raw[0])) < 0.01 * np.hypot(*raw_min)  # hardly moves from w = 0
+    assert np.hypot(*(scaled[-1] - z_min)) < 1e-3 * np.hypot(*z_min)  # arrives
+    table = next(d.value for d in at.dataframe if "statistics used" in d.value.columns)
+    X, y = surfaces.feature_samples()
+    w = np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)[0]  # the same model, unscaled
+    expected = w[:2] @ [40.0, 60_000.0] + w[2]  # a linear model's prediction does not depend on the scaling
+    assert float(table.iloc[0, -1]) == pytest.approx(expected, rel=1e-3)
+    assert float(table.iloc[1, -1]) != pytest.approx(expected, rel=1e-2)

@@ -74,7 +74,8 @@ def raw_option(widget, label):
     """The option id behind a selectbox label (AppTest's select_index would set the label itself)."""
     import optimizers
     import surfaces
-    candidates = [*surfaces.names(), *optimizers.names(), *optimizers.schedule_names(), *range(12)]
+    candidates = [*surfaces.names(), *optimizers.names(), *optimizers.schedule_names(), *surfaces.SCALE_BY,
+                  *optimizers.L1_MODES, *range(12)]
     if label.lstrip("-").isdigit():
         candidates.insert(0, int(label))
     for candidate in candidates:
