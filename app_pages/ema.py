@@ -13,8 +13,7 @@ from app_pages.i18n import t
 
 P = "ema_"
 WEEK = np.array([10.0, 16.0, 12.0, 14.0, 18.0, 11.0, 15.0])  # the notes' example (seed 000)
-LECTURE = ((0.5, "#E69F00"), (0.9, "#D55E00"), (0.98, "#009E73"))  # the lecture's yellow, red, green
-LECTURE_NAMES = {"#E69F00": "yellow", "#D55E00": "red", "#009E73": "green"}
+LECTURE = ((0.5, "#E69F00", "yellow"), (0.9, "#D55E00", "red"), (0.98, "#009E73", "green"))  # the lecture's
 YOURS = "#0072B2"
 YEARS = (2012, 2013, 2014, 2015)
 
@@ -66,8 +65,8 @@ highs = daily_highs(year)
 day_numbers = np.arange(1, len(highs) + 1)
 curves = [figures.Curve(t("ema.lecture_beta", beta=b), colour,
                         optimizers.ema(highs, b, bias_correction=correct), x=day_numbers)
-          for b, colour in LECTURE]
-lecture_match = next((colour for b, colour in LECTURE if abs(beta - b) < 1e-9), None)
+          for b, colour, _ in LECTURE]
+lecture_match = next((name for b, _, name in LECTURE if abs(beta - b) < 1e-9), None)
 if lecture_match is None:
     curves.append(figures.Curve(t("ema.your_beta", beta=f"{beta:g}"), YOURS,
                                 optimizers.ema(highs, beta, bias_correction=correct), x=day_numbers))
@@ -76,7 +75,7 @@ common.chart(figures.series_figure(curves, backdrop_curves=[raw], style=style, x
                                    y_title=t("ema.temperature")), "ema_year")
 st.markdown(t("ema.year_intro") + " " + (t("ema.yours_blue") if lecture_match is None else
                                          t("ema.yours_lecture", beta=f"{beta:g}",
-                                           colour=t(f"ema.colour_{LECTURE_NAMES[lecture_match]}"))))
+                                           colour=t(f"ema.colour_{lecture_match}"))))
 st.latex(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
          + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
 

@@ -333,10 +333,10 @@ def run(surface, optimizer, *, start=None, steps=100, lr=0.01, noise=0.0, seed=0
             raise ValueError(f"batch_size needs a data-defined surface (regression), not {surface.name!r}")
         batch_size = _integer("batch_size", batch_size, 1, surface.n_samples)
         order, bounds = batches(surface.n_samples, batch_size, steps, bool(shuffle), seed)
+    kind = OPTIMIZERS[optimizer]
     out = np.empty((steps + 1, K.COLUMNS))
     diverged = K.trajectory(surface.kernel_id, surface.coefficients, features, targets, order, bounds,
-                            OPTIMIZERS[optimizer].kernel_id, record, rates, x0, y0, noise, seed, 0, out)
-    kind = OPTIMIZERS[optimizer]
+                            kind.kernel_id, record, rates, x0, y0, noise, seed, 0, out)
     buffers = {name: out[:-1, K.S1X + 2 * k:K.S1X + 2 * k + 2] for k, name in enumerate(kind.buffers)
                if name is not None}
     if kind.always_corrected or values.get("bias_correction"):

@@ -12,6 +12,11 @@ from test_pages import chart_spec as spec
 from test_pages import figure_specs as chart_specs
 
 
+def as_number(text):
+    """A number as common.number writes it (3.2×10⁻²⁵) read back."""
+    return float(str(text).replace("×10", "e").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")))
+
+
 def unpack(value):
     if isinstance(value, dict):
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(np.float64)
@@ -552,7 +557,6 @@ def test_normalization_condition_numbers_are_the_closed_forms():
     root = math.sqrt(((a - c) / 2) ** 2 + b * b)
     raw_kappa = ((a + c) / 2 + root) / ((a + c) / 2 - root)
     rho = abs(np.corrcoef(X.T)[0, 1])
-    as_number = lambda text: float(text.replace("×10", "e").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")))
     assert as_number(table.loc["raw features", "κ = λ_max/λ_min"]) == pytest.approx(raw_kappa, rel=1e-3)
     assert as_number(table.loc["z-score (standard deviation)", "κ = λ_max/λ_min"]) == pytest.approx(
         (1 + rho) / (1 - rho), rel=1e-3)
@@ -568,7 +572,7 @@ def test_normalization_condition_numbers_are_the_closed_forms():
 def test_normalization_kappa_falls_continuously_with_the_scaling(scaling):
     at = app("normalization", fn_scaling=scaling)
     kappas = [row for row in at.dataframe[0].value.iloc[:, 3]]
-    ours = float(str(kappas[-1]).replace("×10", "e").translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")))
+    ours = as_number(kappas[-1])
     # dividing feature j by σ_j^s scales H's entries by σ_i^−s σ_j^−s: with nearly uncorrelated features
     # κ ≈ (σ_salary/σ_age)^(2(1−s)) — the raw ratio of variances raised to 1 − s
     import surfaces
