@@ -16,7 +16,8 @@ from . import _kernels as K
 
 __all__ = ["Optimizer", "OPTIMIZERS", "PENALTIES", "L1_MODES", "Trajectory", "rule", "DEFAULTS", "names",
            "run", "run_ensemble", "batches", "first_within",
-           "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS"]
+           "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS",
+           "BN_MOMENTUM", "BN_EPS", "batch_norm", "layer_norm", "group_norm", "running_statistics"]
 
 MAX_STEPS = 100_000
 MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
@@ -519,3 +520,63 @@ def ema_weights(beta, days):
     return (1.0 - beta) * beta ** np.arange(days, dtype=np.float64)
 
 
+
+
+# ----------------------------------------------------------------------------- normalisation layers
+
+BN_MOMENTUM, BN_EPS = 0.1, 1e-5  # torch.nn.BatchNorm1d's defaults
+
+
+def batch_norm(z, mean=None, var=None, eps=BN_EPS):
+    """(z − μ)/√(σ² + ε) per column of z (samples × features). Train mode (mean, var None): the
+    batch's own mean and biased variance; inference mode: the given (running) statistics."""
+    z = np.asarray(z, dtype=np.float64)
+    if mean is None:
+        mean, var = z.mean(axis=0), z.var(axis=0)
+    return (z - mean) / np.sqrt(var + eps)
+
+
+def group_norm(z, groups, eps=BN_EPS):
+    """Each sample's features normalised over groups of consecutive features (torch's group_norm
+    without its affine part): one sample's output never depends on the other samples."""
+    z = np.asarray(z, dtype=np.float64)
+    n, features = z.shape
+    if groups < 1 or features % groups:
+        raise ValueError(f"groups must divide the {features} features, got {groups}")
+    g = z.reshape(n, groups, features // groups)
+    return ((g - g.mean(axis=2, keepdims=True)) / np.sqrt(g.var(axis=2, keepdims=True) + eps)).reshape(n, features)
+
+
+def layer_norm(z, eps=BN_EPS):
+    """Each sample normalised over all its features: group_norm with one group."""
+    return group_norm(z, 1, eps)
+
+
+def running_statistics(z, batch_size, steps, momentum=BN_MOMENTUM, seed=0):
+    """What torch.nn.BatchNorm1d does to its buffers in train mode over `steps` shuffled mini-batches
+    of the rows of z (as `batches` draws them): running ← (1 − momentum)·running + momentum·batch
+    statistic, from running_mean = 0 and running_var = 1, with the batch's unbiased variance (the
+    normalisation itself uses the biased one). An exponentially weighted average with β = 1 − momentum.
+
+    Returns (running_mean, running_var) of shape (steps + 1, features), row t after t updates, and the
+    batches' (mean, unbiased var) of shape (steps, features)."""
+    z = np.asarray(z, dtype=np.float64)
+    z = z.reshape(len(z), -1)
+    momentum = _number("momentum", momentum, 0.0, 1.0, low_open=True, high_open=True)
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    batch_size = _integer("batch_size", batch_size, 2, len(z))  # torch refuses a batch of one in training
+    order, bounds = batches(len(z), batch_size, steps, True, seed)
+    if np.any(bounds[:, 1] - bounds[:, 0] < 2):
+        raise ValueError("every mini-batch needs two samples or more: choose a batch size that leaves no batch of one")
+    starts, sizes = bounds[:, 0], (bounds[:, 1] - bounds[:, 0])[:, None]
+    rows = z[order[:bounds[-1, 1]]]  # the batches lie back to back in the epochs' order
+    means = np.add.reduceat(rows, starts, axis=0) / sizes
+    deviations = rows - np.repeat(means, sizes[:, 0], axis=0)  # two passes, as torch computes the variance
+    variances = np.add.reduceat(deviations * deviations, starts, axis=0) / (sizes - 1)
+    # lesson 1's average with β = 1 − momentum: from 0 for the mean; from 1 for the variance, whose
+    # starting value fades as βᵗ
+    beta = 1.0 - momentum
+    fade = beta ** np.arange(1, steps + 1, dtype=np.float64)[:, None]
+    running_mean = np.vstack([np.zeros(z.shape[1]), np.column_stack([ema(m, beta) for m in means.T])])
+    running_var = np.vstack([np.ones(z.shape[1]), np.column_stack([ema(v, beta) for v in variances.T]) + fade])
+    return running_mean, running_var, means, variances

@@ -19,7 +19,7 @@ from . import _kernels as K  # noqa: E402  (the cache folder must be set before 
 __all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "names", "get", "regression",
            "kernel_array", "curvature", "box_sharpness", "quadratic_hessian", "ridge_path", "lasso_breakpoints",
            "lasso_path", "box_minimum", "features", "feature_samples",
-           "feature_statistics", "SCALE_BY",
+           "feature_statistics", "SCALE_BY", "neuron", "neuron_samples",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
@@ -280,6 +280,10 @@ SURFACES = {
     "features": SurfaceKind(K.QUADRATIC, None, {  # built by `features` from its samples
         "scaling": Parameter(0.0, 0.0, 1.0, (0.0, 1.0, 0.05)), "n_samples": Parameter(200, 10, 100_000, (20, 1000, 20)),
         "seed": Parameter(0, 0, 2**32 - 1)}),
+    "neuron": SurfaceKind(K.QUADRATIC, None, {  # built by `neuron` from its samples
+        "n_samples": Parameter(4096, 16, 100_000, (64, 8192, 64)), "seed": Parameter(0, 0, 2**32 - 1)}),
+    "bn_neuron": SurfaceKind(K.BATCH_NORM, None, {
+        "n_samples": Parameter(4096, 16, 100_000, (64, 8192, 64)), "seed": Parameter(0, 0, 2**32 - 1)}),
     "regression": SurfaceKind(K.QUADRATIC, None, {  # built by `regression` from its samples
         "n_samples": Parameter(64, 2, 100_000, (8, 512, 8)), "feature_scale": Parameter(1.0, 1e-3, 1e6),
         "noise": Parameter(0.5, 0.0, 100.0, (0.0, 2.0, 0.1)), "seed": Parameter(0, 0, 2**32 - 1),
@@ -316,6 +320,8 @@ def get(name, **params):
         return regression(**params)
     if name == "features":
         return features(**params)
+    if name in ("neuron", "bn_neuron"):
+        return neuron(batchnorm=name == "bn_neuron", **params)
     if name not in SURFACES:
         raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(names())}")
     kind = SURFACES[name]
@@ -415,6 +421,47 @@ def features(scaling=0.0, by="std", n_samples=200, seed=0):
         bounds=(centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half),
         minima=((float(w_star[0]), float(w_star[1])),), start=(0.0, 0.0),
         kernel_id=SURFACES["features"].kernel_id, coefficients=coefficients)
+
+
+def neuron_samples(n_samples=4096, seed=0):
+    """Two correlated inputs and a target, y = x₁ − 0.6·x₂ + N(0, 0.3²): (X (m, 2), y)."""
+    rng = np.random.default_rng([seed, DATA_STREAM])
+    a, b = rng.standard_normal((2, n_samples))
+    X = np.stack([a, 0.6 * a + 0.8 * b], axis=1)
+    return X, X @ np.array([1.0, -0.6]) + 0.3 * rng.standard_normal(n_samples)
+
+
+def neuron(batchnorm=True, n_samples=4096, seed=0):
+    """A linear neuron z = w·x + b fitted by least squares to `neuron_samples`, over its two weights.
+
+    Plain (batchnorm=False): J(w) = min_b mean((w·x + b − y)²) = wᵀCw − 2wᵀc + v, a quadratic with
+    Hessian 2C (C the inputs' covariance, c their covariance with y, v = var y).
+    Batch-normalised: the neuron's output is γ·(z − μ_B)/√(σ²_B + ε) + β over the whole data set as
+    the batch, with γ and β at their best for each w: J(w) = v − (wᵀc)²/(wᵀCw). It depends only on
+    w's direction, so its contours are rays from the origin; its lowest value, along the ray
+    through the plain minimiser w* = C⁻¹c, is the plain neuron's."""
+    name = "bn_neuron" if batchnorm else "neuron"
+    values = _validated(name, dict(n_samples=n_samples, seed=seed))
+    if not float(values["n_samples"]).is_integer() or not float(values["seed"]).is_integer():
+        raise ValueError(f"{name}: n_samples and seed must be whole numbers")
+    m, seed = int(values["n_samples"]), int(values["seed"])
+    X, y = neuron_samples(m, seed)
+    centred, target = X - X.mean(axis=0), y - y.mean()
+    cov, cross, v = centred.T @ centred / m, centred.T @ target / m, float(target @ target / m)
+    w_star = np.linalg.solve(cov, cross)
+    coefficients = np.zeros(K.N_COEFFICIENTS)
+    if batchnorm:
+        coefficients[:6] = cov[0, 0], cov[0, 1], cov[1, 1], cross[0], cross[1], v
+        formula = (r"J(w) = \min_{\gamma,\beta}\ \frac1m\sum_i\left(\gamma\,"
+                   r"\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta - y_i\right)^2"
+                   r" = v - \frac{(w^\top c)^2}{w^\top C w}")
+    else:
+        coefficients[:6] = cov[0, 0], cov[0, 1], cov[1, 1], -2.0 * cross[0], -2.0 * cross[1], v
+        formula = r"J(w) = \min_b\ \frac1m\sum_i\left(w^\top x_i + b - y_i\right)^2 = w^\top C w - 2w^\top c + v"
+    return Surface(name=name, title="Batch-normalised neuron" if batchnorm else "Linear neuron", formula=formula,
+                   params=dict(n_samples=m, seed=seed), bounds=(-4.0, 4.0, -4.0, 4.0),
+                   minima=((float(w_star[0]), float(w_star[1])),), start=(-1.5, 2.0),
+                   kernel_id=SURFACES[name].kernel_id, coefficients=coefficients)
 
 
 # ----------------------------------------------------------------------------- penalised minima

@@ -24,6 +24,7 @@ ROSENBROCK = 5  # (a − x)² + b(y − x²)²
 LOCAL_MINIMA = 6  # c(x² + y²) − d₁ exp(−|r|²/2σ₁²) − d₂ exp(−|r − l|²/2σ₂²)
 PLATEAU = 7  # 1 − exp(−(x² + y²)/2w²)
 QUADRATIC = 8  # A x² + 2B xy + C y² + D x + E y + F (the least-squares loss of a regression)
+BATCH_NORM = 9  # v − (wᵀc)²/(wᵀCw): a batch-normalised linear neuron with its best γ and β
 
 N_COEFFICIENTS = 9  # every surface's coefficient vector is zero-padded to this length
 
@@ -105,6 +106,29 @@ def _quadratic(p, x, y):
 
 
 @helper
+def _batch_norm(p, x, y):
+    """min over γ, β of mean((γ·BN(w·x) + β − y)²) = v − s²/a with a = wᵀCw, s = wᵀc, u = Cw
+    (C the inputs' covariance, c their covariance with y, v = var y; ε cancels into γ). It depends
+    on w's direction only. p = [C₁₁, C₁₂, C₂₂, c₁, c₂, v]. At w = 0 (no direction) it is v."""
+    c11, c12, c22, c1, c2, v = p[0], p[1], p[2], p[3], p[4], p[5]
+    u1 = c11 * x + c12 * y
+    u2 = c12 * x + c22 * y
+    a = x * u1 + y * u2
+    if a == 0.0:
+        return v, 0.0, 0.0, 0.0, 0.0, 0.0
+    s = c1 * x + c2 * y
+    r = s / a
+    # ∇f = 2r(r·u − c);  H = −2ccᵀ/a + 4r(cuᵀ + ucᵀ)/a + 2r²C − 8r²uuᵀ/a
+    g1 = 2.0 * r * (r * u1 - c1)
+    g2 = 2.0 * r * (r * u2 - c2)
+    r2 = r * r
+    hxx = (-2.0 * c1 * c1 + 8.0 * r * c1 * u1 - 8.0 * r2 * u1 * u1) / a + 2.0 * r2 * c11
+    hxy = (-2.0 * c1 * c2 + 4.0 * r * (c1 * u2 + u1 * c2) - 8.0 * r2 * u1 * u2) / a + 2.0 * r2 * c12
+    hyy = (-2.0 * c2 * c2 + 8.0 * r * c2 * u2 - 8.0 * r2 * u2 * u2) / a + 2.0 * r2 * c22
+    return v - s * r, g1, g2, hxx, hxy, hyy
+
+
+@helper
 def derivatives(sid, p, x, y):
     """(f, ∂f/∂x, ∂f/∂y, ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²) of surface `sid` at one point."""
     if sid == BOWL:
@@ -123,6 +147,8 @@ def derivatives(sid, p, x, y):
         return _quadratic(p, x, y)
     if sid == SHARP_FLAT or sid == LOCAL_MINIMA:
         return _two_wells(p, x, y)
+    if sid == BATCH_NORM:
+        return _batch_norm(p, x, y)
     return math.nan, math.nan, math.nan, math.nan, math.nan, math.nan  # an unknown id: loudly NaN
 
 
@@ -170,6 +196,9 @@ def gradients(sid, p, xs, ys, gx, gy):
     elif sid == SHARP_FLAT or sid == LOCAL_MINIMA:
         for i in range(n):
             _, gx[i], gy[i], _, _, _ = _two_wells(p, xs[i], ys[i])
+    elif sid == BATCH_NORM:
+        for i in range(n):
+            _, gx[i], gy[i], _, _, _ = _batch_norm(p, xs[i], ys[i])
     else:  # an unknown id: loudly NaN, never another surface's values
         for i in range(n):
             gx[i] = math.nan
