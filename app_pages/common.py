@@ -21,11 +21,11 @@ PROJECTOR_KEY = "projector"
 SPEED_KEY = "speed"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
-# Learning rates offered on a log scale: 1, 2, 5 per decade.
-# The curriculum's lessons that exist, by their number in it (DESIGN.md §2; 10 and 12 are to come).
+# The curriculum's lessons that exist, by their number in it (DESIGN.md §2; 12 is to come).
 LESSONS = ((1, "ema"), (2, "minibatch"), (3, "momentum"), (4, "adaptive"), (5, "adam"), (6, "decay"),
-           (7, "saddle"), (8, "sharp_flat"), (9, "normalization"), (11, "regularization"))
+           (7, "saddle"), (8, "sharp_flat"), (9, "normalization"), (10, "batchnorm"), (11, "regularization"))
 EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # the ε choices of RMSprop, AdaGrad and Adam
+# Learning rates offered on a log scale: 1, 2, 5 per decade.
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
 
 # Less padding around the page (a 1024×768 projector has no pixels to spare); projector mode scales

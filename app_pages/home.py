@@ -19,6 +19,7 @@ DEMOS = {
     "saddle": ("🐎", {"sd_eps": "1e-08"}),
     "sharp_flat": ("🎯", {"sf_batch": "4"}),
     "normalization": ("⚖️", {"fn_scaling": "0.5"}),
+    "batchnorm": ("🧮", {"bn_lr": "2"}),
     "regularization": ("◆", {"rg_lambda": "1.5"}),
 }
 

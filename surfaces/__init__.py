@@ -460,7 +460,7 @@ def neuron(batchnorm=True, n_samples=4096, seed=0):
         formula = r"J(w) = \min_b\ \frac1m\sum_i\left(w^\top x_i + b - y_i\right)^2 = w^\top C w - 2w^\top c + v"
     return Surface(name=name, title="Batch-normalised neuron" if batchnorm else "Linear neuron", formula=formula,
                    params=dict(n_samples=m, seed=seed), bounds=(-4.0, 4.0, -4.0, 4.0),
-                   minima=((float(w_star[0]), float(w_star[1])),), start=(-1.5, 2.0),
+                   minima=((float(w_star[0]), float(w_star[1])),), start=(0.6, 1.1),
                    kernel_id=SURFACES[name].kernel_id, coefficients=coefficients)
 
 

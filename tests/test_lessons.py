@@ -594,3 +594,89 @@ def test_normalization_race_arrives_only_when_normalised_and_new_data_uses_train
     expected = w[:2] @ [40.0, 60_000.0] + w[2]  # a linear model's prediction does not depend on the scaling
     assert float(table.iloc[0, -1]) == pytest.approx(expected, rel=1e-3)
     assert float(table.iloc[1, -1]) != pytest.approx(expected, rel=1e-2)
+
+
+def test_batchnorm_surfaces_are_the_neuron_fitted_directly():
+    """The two maps against a direct fit on the same samples: the plain neuron's loss is its least
+    squares with the best b, and its minimiser is scikit-learn's; the batch-normalised one's is the
+    least squares of y on the normalised z = w·x with the best γ and β, at any scale of w."""
+    import surfaces
+    from sklearn.linear_model import LinearRegression
+    X, y = surfaces.neuron_samples()
+    plain, normalised = surfaces.get("neuron"), surfaces.get("bn_neuron")
+    fit = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(plain.minima[0], fit.coef_, rtol=1e-10)
+    for w in np.random.default_rng(5).uniform(-4, 4, (6, 2)):
+        z = X @ w
+        assert plain.f(*w) == pytest.approx(np.mean((z + (y - z).mean() - y) ** 2), rel=1e-10)
+        for scale in (0.3, 1.0, 7.0):
+            zs = scale * z
+            zhat = (zs - zs.mean()) / np.sqrt(zs.var() + 1e-5)
+            design = np.column_stack([zhat, np.ones_like(zhat)])
+            residual = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+            assert normalised.f(*w) == pytest.approx(np.mean(residual ** 2), rel=1e-10)
+
+
+def test_batchnorm_page_shows_the_large_rate_training_only_with_bn():
+    import surfaces
+    at = app("batchnorm")
+    assert_healthy(at)
+    table = at.dataframe[0].value
+    X, _ = surfaces.neuron_samples()
+    stable = 2 / np.linalg.eigvalsh(2 * np.cov(X.T, bias=True))[-1]  # the plain loss's Hessian is 2C
+    assert as_number(table.iloc[0, 1]) == pytest.approx(stable, rel=1e-3) and stable < 1.0
+    assert table.iloc[0, 3].startswith("diverged at step")
+    lowest = surfaces.get("neuron").f(*surfaces.get("neuron").minima[0])
+    assert as_number(table.iloc[1, 3]) == pytest.approx(lowest, rel=1e-5)  # α = 1 trains with BN
+    race = chart_specs(at)[:2]
+    plain_path, bn_path = (race_paths(spec)[0] for spec in race)
+    norms = np.hypot(*bn_path[np.isfinite(bn_path[:, 0])].T)
+    assert np.all(np.diff(norms) > -1e-5) and norms[-1] > norms[0] * 1.1  # each step lengthens w
+
+
+def test_batchnorm_loss_ignores_the_weights_length():
+    at = app("batchnorm")
+    invariance = at.dataframe[1].value
+    assert invariance.iloc[:, 1].nunique() == 1  # J(w₀) = J(2w₀) = J(10w₀), to ten digits
+    norms = invariance.iloc[:, 2].map(as_number).to_numpy()
+    np.testing.assert_allclose(norms / norms[0], [1, 1 / 2, 1 / 10], rtol=2e-3)
+    assert np.all(np.abs(invariance.iloc[:, 3].map(as_number)) < 1e-12)  # the gradient ⊥ w
+
+
+def test_batchnorm_statistics_spread_like_one_over_root_b():
+    import surfaces
+    at = app("batchnorm")
+    spread = next(s for s in chart_specs(at) if s["layout"]["xaxis"].get("type") == "log"
+                  and s["layout"]["yaxis"].get("type") == "log")
+    sizes = unpack(spread["data"][0]["x"])
+    mean_spread, var_spread = unpack(spread["data"][0]["y"]), unpack(spread["data"][2]["y"])
+    X, _ = surfaces.neuron_samples()
+    z = X @ np.array(surfaces.get("bn_neuron").start) + 0.5
+    np.testing.assert_allclose(mean_spread, z.std() / np.sqrt(sizes) * np.sqrt((len(z) - sizes) / (len(z) - 1)),
+                               rtol=0.06)  # 4000 batches each: ≈ 1 % sampling error, plus a little correlation
+    slope_mean, slope_var = (np.polyfit(np.log(sizes), np.log(s), 1)[0] for s in (mean_spread, var_spread))
+    assert slope_mean == pytest.approx(-0.5, abs=0.02) and slope_var == pytest.approx(-0.5, abs=0.06)
+
+
+def test_batchnorm_train_and_inference_disagree_at_small_batches_and_layer_norm_never():
+    at = app("batchnorm")
+    gaps = next(s for s in chart_specs(at) if s["layout"]["xaxis"].get("type") == "log"
+                and s["layout"]["yaxis"].get("type") != "log")
+    bn, ln, gn = (unpack(trace["y"]) for trace in gaps["data"][:3])
+    assert np.all(np.diff(bn) < 0) and bn[0] > 0.5 and bn[-1] < 0.1
+    assert np.all(ln == 0.0) and np.all(gn == 0.0)
+    notice = next(m.value for m in at.markdown if "normalising two numbers" in m.value)
+    share = float(notice.split("gives ±1 whatever they are: ")[1].split(" %")[0])
+    assert share > 90
+
+
+def test_batchnorm_running_averages_are_torchs():
+    """The page's running mean and variance after every step (neuron 1, B = 8, momentum 0.2, 100 steps:
+    the oracle's "small" case) against BatchNorm1d fed the same batches."""
+    from test_optimizers import batchnorm_expected
+    at = app("batchnorm", bn_batch="8", bn_momentum="0.2", bn_train_steps="100")
+    mean_chart, var_chart = (s for s in chart_specs(at) if s["layout"]["yaxis"]["title"]["text"] in
+                             ("mean of z", "variance of z"))
+    expected_mean, expected_var, _, _ = batchnorm_expected("small")
+    np.testing.assert_allclose(unpack(mean_chart["data"][1]["y"])[1:], expected_mean[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(unpack(var_chart["data"][1]["y"])[1:], expected_var[:, 0], rtol=1e-6)

@@ -9,8 +9,8 @@ import pytest
 import optimizers
 import surfaces
 from optimizers import _kernels as kernels
-from torch_oracle import (FREE_RUNNING_HORIZON, STEPS, SURFACE_CASES, TORCH_CASES, learning_rate_schedule,
-                          torch_trajectory)
+from torch_oracle import (BATCHNORM_CASES, FREE_RUNNING_HORIZON, PROBE, STEPS, SURFACE_CASES, TORCH_CASES,
+                          batchnorm_inputs, learning_rate_schedule, torch_batchnorm, torch_trajectory)
 
 REFERENCE = Path(__file__).parent / "reference" / "torch_trajectories.npz"
 PAIRS = [(s, c) for s in SURFACE_CASES for c in TORCH_CASES]
@@ -576,3 +576,78 @@ def test_rule_shows_the_values_passed_to_it(name, hyper, lr, expected):
     """Written out by hand from the update rules: a swapped β and (1−β), a dropped value or a wrong
     flag's template fails."""
     assert optimizers.rule(name, hyper, lr) == expected
+
+
+# ----------------------------------------------------------------------------- batch normalisation
+
+BATCHNORM_REFERENCE = Path(__file__).parent / "reference" / "torch_batchnorm.npz"
+
+
+def batchnorm_expected(name):
+    """torch.nn.BatchNorm1d's running mean and variance after each step, train-mode outputs and
+    inference outputs for one of the oracle's cases: from torch when installed, else as saved."""
+    case = next(c for c in BATCHNORM_CASES if c[0] == name)
+    _, samples, batch_size, momentum, steps, seed = case
+    try:
+        import torch
+    except ImportError:
+        saved = np.load(BATCHNORM_REFERENCE)
+        return tuple(saved[f"{name}/{key}"] for key in ("running_mean", "running_var", "train", "inference"))
+    order, bounds = optimizers.batches(samples, batch_size, steps, True, seed)
+    return torch_batchnorm(torch, batchnorm_inputs(samples), order, bounds, momentum)
+
+
+@pytest.mark.parametrize("case", BATCHNORM_CASES, ids=[c[0] for c in BATCHNORM_CASES])
+def test_batch_norm_matches_torch_batchnorm1d(case):
+    """Running statistics (momentum, unbiased running variance, from 0 and 1), the train-mode
+    outputs (biased batch variance) and the inference outputs, to 1e-12."""
+    name, samples, batch_size, momentum, steps, seed = case
+    z = batchnorm_inputs(samples)
+    running_mean, running_var, _, _ = optimizers.running_statistics(z, batch_size, steps, momentum=momentum, seed=seed)
+    expected_mean, expected_var, expected_train, expected_inference = batchnorm_expected(name)
+    np.testing.assert_allclose(running_mean[1:], expected_mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(running_var[1:], expected_var, rtol=0, atol=1e-12)
+    order, bounds = optimizers.batches(samples, batch_size, steps, True, seed)
+    train = np.concatenate([optimizers.batch_norm(z[order[a:b]]) for a, b in bounds])
+    np.testing.assert_allclose(train, expected_train, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(optimizers.batch_norm(z[:PROBE], running_mean[-1], running_var[-1]), expected_inference,
+                               rtol=0, atol=1e-12)
+
+
+def test_saved_batchnorm_reference_is_torchs():
+    """The saved reference (used where torch is missing) is what torch computes today."""
+    torch = pytest.importorskip("torch")
+    saved = np.load(BATCHNORM_REFERENCE)
+    for name, samples, batch_size, momentum, steps, seed in BATCHNORM_CASES:
+        order, bounds = optimizers.batches(samples, batch_size, steps, True, seed)
+        fresh = torch_batchnorm(torch, batchnorm_inputs(samples), order, bounds, momentum)
+        for key, value in zip(("running_mean", "running_var", "train", "inference"), fresh):
+            np.testing.assert_allclose(saved[f"{name}/{key}"], value, rtol=0, atol=1e-14)
+
+
+def test_layer_and_group_norm_match_torch_and_ignore_the_other_samples():
+    z = batchnorm_inputs(64)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        tensor = torch.from_numpy(z)
+        np.testing.assert_allclose(optimizers.layer_norm(z), torch.nn.functional.layer_norm(tensor, (4,)).numpy(),
+                                   rtol=0, atol=1e-12)
+        np.testing.assert_allclose(optimizers.group_norm(z, 2), torch.nn.functional.group_norm(tensor, 2).numpy(),
+                                   rtol=0, atol=1e-12)
+    one = (z[0] - z[0].mean()) / np.sqrt(z[0].var() + 1e-5)  # the definition, for one sample
+    np.testing.assert_allclose(optimizers.layer_norm(z)[0], one, rtol=1e-14)
+    np.testing.assert_array_equal(optimizers.layer_norm(z[:5])[0], optimizers.layer_norm(z[:1])[0])
+    assert not np.allclose(optimizers.batch_norm(z[:5])[0], optimizers.batch_norm(z[:3])[0])
+
+
+@pytest.mark.parametrize("bad", [dict(batch_size=1), dict(momentum=0.0), dict(momentum=1.0), dict(steps=0),
+                                 dict(batch_size=500, z=np.zeros((1001, 1)))])
+def test_running_statistics_refuse_what_torch_refuses(bad):
+    """A batch of one has no variance (torch raises in train mode), momentum must lie in (0, 1)."""
+    args = dict(z=np.zeros((64, 2)), batch_size=8, steps=10)
+    args.update(bad)
+    with pytest.raises(ValueError):
+        optimizers.running_statistics(args.pop("z"), **args)

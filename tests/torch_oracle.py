@@ -97,3 +97,35 @@ def torch_trajectory(torch, surface, params, start, class_name, kwargs, rates, g
         opt.step()
         points.append(theta.detach().numpy().copy())
     return np.array(points)
+
+
+# ----------------------------------------------------------------------------- batch normalisation
+
+# (name, samples, batch size, momentum, steps, seed): shuffled mini-batches of a layer's pre-activations
+BATCHNORM_CASES = [("pairs", 4096, 2, 0.1, 300, 0), ("small", 4096, 8, 0.2, 100, 0),
+                   ("uneven", 4096, 100, 0.1, 90, 3), ("last_of_three", 1003, 500, 0.05, 12, 1)]
+PROBE = 256  # the inference outputs are compared on the first PROBE samples
+LAYER = np.array([[0.6, 1.1], [1.0, 0.5], [0.3, -1.2], [0.8, 0.8]])
+BIAS = np.array([0.5, -1.0, 2.0, 0.0])
+
+
+def batchnorm_inputs(samples):
+    """Four pre-activations per sample from the neuron's inputs (a fixed layer)."""
+    import surfaces
+    X, _ = surfaces.neuron_samples(samples)
+    return X @ LAYER.T + BIAS
+
+
+def torch_batchnorm(torch, z, order, bounds, momentum):
+    """torch.nn.BatchNorm1d (float64, eps 1e-5, no affine part) in train mode over the batches
+    z[order[start:stop]]: its running mean and variance after every step, each batch's outputs
+    (concatenated), and the inference-mode outputs of z[:PROBE] at the end."""
+    layer = torch.nn.BatchNorm1d(z.shape[1], momentum=momentum, eps=1e-5, affine=False, dtype=torch.float64)
+    means, variances, outputs = [], [], []
+    for start, stop in bounds:
+        outputs.append(layer(torch.from_numpy(z[order[start:stop]])).detach().numpy())
+        means.append(layer.running_mean.numpy().copy())
+        variances.append(layer.running_var.numpy().copy())
+    layer.eval()
+    inference = layer(torch.from_numpy(z[:PROBE])).detach().numpy()
+    return np.array(means), np.array(variances), np.concatenate(outputs), inference
