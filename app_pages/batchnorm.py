@@ -21,12 +21,13 @@ BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 MOMENTA = (0.01, 0.05, 0.1, 0.2, 0.5)
 DRAWS = 4000  # mini-batches drawn per batch size to measure the statistics' spread
 # A layer of four neurons on the neuron's two inputs: neuron 1 is the maps' neuron at its start.
-LAYER = np.array([surfaces.get("bn_neuron").start, [1.0, 0.5], [0.3, -1.2], [0.8, 0.8]])
+LAYER = np.array([common.surface("bn_neuron").start, [1.0, 0.5], [0.3, -1.2], [0.8, 0.8]])
 BIAS = np.array([0.5, -1.0, 2.0, 0.0])
 PLAIN_COLOUR, BN_COLOUR, LN_COLOUR, GN_COLOUR = "#D55E00", "#0072B2", "#009E73", "#CC79A7"
 MEAN_COLOUR, VAR_COLOUR, TRUE_COLOUR = "#0072B2", "#E69F00", "#000000"
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
 def pre_activations():
     """The layer's pre-activations z = Wx + b over the data set, (m, 4)."""
     X, _ = surfaces.neuron_samples()
@@ -55,33 +56,41 @@ def running(batch_size, momentum, steps):
     return optimizers.running_statistics(pre_activations(), batch_size, steps, momentum=momentum)
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def train_outputs():
+    """For each B, every sample's normalised output in train mode over one epoch of shuffled batches:
+    batch norm (with its batch) and layer and group norm (each sample alone, in the same batches).
+    Also the share of batch-norm outputs within 1 % of ±1."""
+    z = pre_activations()
+    outputs = {}
+    for b in BATCH_SIZES:
+        rows, normalised = optimizers.train_mode(z, b, -(-len(z) // b), seed=10_000 + b)
+        bn = np.empty_like(z)
+        bn[rows] = normalised
+        outputs[b] = (bn, optimizers.layer_norm(z[rows])[np.argsort(rows)],
+                      optimizers.group_norm(z[rows], 2)[np.argsort(rows)],
+                      np.mean(np.abs(np.abs(normalised) - 1.0) <= 0.01))
+    return outputs
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def mismatch(momentum, steps):
-    """For each B: the RMS difference between the outputs a sample gets in train mode (normalised
-    with its batch, over one epoch of batches) and in inference mode (the running statistics after
-    `steps` updates), for batch norm, layer norm and group norm (2 groups); and the share of
-    train-mode batch-norm outputs within 1 % of ±1."""
+    """For each B: the RMS difference between the outputs a sample gets in train mode and in
+    inference mode (the running statistics after `steps` updates at that B), for batch norm, layer
+    norm and group norm (2 groups); and the share of train-mode batch-norm outputs near ±1."""
     z = pre_activations()
+    inference_ln, inference_gn = optimizers.layer_norm(z), optimizers.group_norm(z, 2)
     rows = []
-    for b in BATCH_SIZES:
+    for b, (bn, ln, gn, near_one) in train_outputs().items():
         rm, rv, _, _ = optimizers.running_statistics(z, b, steps, momentum=momentum)
-        order, bounds = optimizers.batches(len(z), b, -(-len(z) // b), True, seed=10_000 + b)
-        train_bn = np.empty_like(z)
-        train_ln, train_gn = np.empty_like(z), np.empty_like(z)
-        for start, stop in bounds:
-            rows_of = order[start:stop]
-            train_bn[rows_of] = optimizers.batch_norm(z[rows_of])
-            train_ln[rows_of] = optimizers.layer_norm(z[rows_of])
-            train_gn[rows_of] = optimizers.group_norm(z[rows_of], 2)
         gaps = [np.sqrt(np.mean((train - test) ** 2)) for train, test in (
-            (train_bn, optimizers.batch_norm(z, rm[-1], rv[-1])), (train_ln, optimizers.layer_norm(z)),
-            (train_gn, optimizers.group_norm(z, 2)))]
-        rows.append((b, *gaps, np.mean(np.abs(np.abs(train_bn) - 1.0) <= 0.01)))
+            (bn, optimizers.batch_norm(z, rm[-1], rv[-1])), (ln, inference_ln), (gn, inference_gn))]
+        rows.append((b, *gaps, near_one))
     return np.array(rows)
 
 
 def start_of(length):
-    return tuple(length * np.array(surfaces.get("bn_neuron").start))
+    return tuple(length * np.array(common.surface("bn_neuron").start))
 
 
 common.header("batchnorm")
@@ -97,7 +106,7 @@ with st.sidebar:
 
 style = common.style()
 start = start_of(length)
-plain, normalised = surfaces.get("neuron"), surfaces.get("bn_neuron")
+plain, normalised = common.surface("neuron"), common.surface("bn_neuron")
 largest_stable = 2.0 / np.linalg.eigvalsh(plain.hessian(0.0, 0.0))[-1]
 
 # --- the stage: the same α with and without batch norm ------------------------------------------------

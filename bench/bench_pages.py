@@ -31,6 +31,9 @@ SLIDERS = [
     ("decay", "dc_noise", (0.5, 0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7)),
     ("saddle", "sd_noise", (0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.055, 0.06, 0.065, 0.07)),
     ("sharp_flat", "sf_batch", (16, 32, 64, 128, 256, 1, 2, 4)),  # each batch size once: all new
+    ("normalization", "fn_scaling", (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65)),
+    ("batchnorm", "bn_steps", (70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180)),
+    ("batchnorm", "bn_train_steps", (100, 150, 250, 300, 350, 400, 450, 500, 550, 600, 650, 700)),
     ("regularization", "rg_angle", (-30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)),
     # σ₁ changes every ensemble on the page (25 of them): the dearest control there is
     ("sharp_flat", "sf_sigma", (4.0, 4.5, 5.0, 5.5, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0)),

@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import served  # noqa: E402
 from stclient import Session  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from app_pages.common import LESSONS  # noqa: E402
 
-PAGES = ("playground", "ema", "minibatch", "momentum", "adaptive", "adam", "decay", "saddle", "sharp_flat",
-         "regularization")
+PAGES = ("playground", *(name for _, name in LESSONS))
 SETTINGS = ("lang", "projector", "speed")  # the sidebar's: the same on every page, not what a class moves
 
 

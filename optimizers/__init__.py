@@ -17,7 +17,7 @@ from . import _kernels as K
 __all__ = ["Optimizer", "OPTIMIZERS", "PENALTIES", "L1_MODES", "Trajectory", "rule", "DEFAULTS", "names",
            "run", "run_ensemble", "batches", "first_within",
            "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS",
-           "BN_MOMENTUM", "BN_EPS", "batch_norm", "layer_norm", "group_norm", "running_statistics"]
+           "BN_MOMENTUM", "BN_EPS", "batch_norm", "layer_norm", "group_norm", "train_mode", "running_statistics"]
 
 MAX_STEPS = 100_000
 MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
@@ -552,6 +552,33 @@ def layer_norm(z, eps=BN_EPS):
     return group_norm(z, 1, eps)
 
 
+def _batch_moments(z, batch_size, steps, seed):
+    """The shuffled mini-batches of the rows of z that `steps` updates use (as `batches` draws them):
+    the rows' sample indices in batch order, each batch's size, mean and sum of squared deviations,
+    and each row's deviation from its batch's mean (two passes, as torch computes the variance)."""
+    z = np.asarray(z, dtype=np.float64)
+    z = z.reshape(len(z), -1)
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    batch_size = _integer("batch_size", batch_size, 2, len(z))  # torch refuses a batch of one in training
+    order, bounds = batches(len(z), batch_size, steps, True, seed)
+    if np.any(bounds[:, 1] - bounds[:, 0] < 2):
+        raise ValueError("every mini-batch needs two samples or more: choose a batch size that leaves no batch of one")
+    starts, sizes = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
+    order = order[:bounds[-1, 1]]  # the batches lie back to back in the epochs' order
+    rows = z[order]
+    means = np.add.reduceat(rows, starts, axis=0) / sizes[:, None]
+    deviations = rows - np.repeat(means, sizes, axis=0)
+    return order, sizes, means, np.add.reduceat(deviations * deviations, starts, axis=0), deviations
+
+
+def train_mode(z, batch_size, steps, seed=0, eps=BN_EPS):
+    """Batch norm in train mode over the mini-batches of `running_statistics`: every row normalised
+    with its own batch's mean and biased variance. Returns (the rows' sample indices, their outputs),
+    in batch order."""
+    order, sizes, _, squares, deviations = _batch_moments(z, batch_size, steps, seed)
+    return order, deviations / np.repeat(np.sqrt(squares / sizes[:, None] + eps), sizes, axis=0)
+
+
 def running_statistics(z, batch_size, steps, momentum=BN_MOMENTUM, seed=0):
     """What torch.nn.BatchNorm1d does to its buffers in train mode over `steps` shuffled mini-batches
     of the rows of z (as `batches` draws them): running ← (1 − momentum)·running + momentum·batch
@@ -560,23 +587,13 @@ def running_statistics(z, batch_size, steps, momentum=BN_MOMENTUM, seed=0):
 
     Returns (running_mean, running_var) of shape (steps + 1, features), row t after t updates, and the
     batches' (mean, unbiased var) of shape (steps, features)."""
-    z = np.asarray(z, dtype=np.float64)
-    z = z.reshape(len(z), -1)
     momentum = _number("momentum", momentum, 0.0, 1.0, low_open=True, high_open=True)
-    steps = _integer("steps", steps, 1, MAX_STEPS)
-    batch_size = _integer("batch_size", batch_size, 2, len(z))  # torch refuses a batch of one in training
-    order, bounds = batches(len(z), batch_size, steps, True, seed)
-    if np.any(bounds[:, 1] - bounds[:, 0] < 2):
-        raise ValueError("every mini-batch needs two samples or more: choose a batch size that leaves no batch of one")
-    starts, sizes = bounds[:, 0], (bounds[:, 1] - bounds[:, 0])[:, None]
-    rows = z[order[:bounds[-1, 1]]]  # the batches lie back to back in the epochs' order
-    means = np.add.reduceat(rows, starts, axis=0) / sizes
-    deviations = rows - np.repeat(means, sizes[:, 0], axis=0)  # two passes, as torch computes the variance
-    variances = np.add.reduceat(deviations * deviations, starts, axis=0) / (sizes - 1)
+    _, sizes, means, squares, _ = _batch_moments(z, batch_size, steps, seed)
+    variances = squares / (sizes[:, None] - 1)
     # lesson 1's average with β = 1 − momentum: from 0 for the mean; from 1 for the variance, whose
     # starting value fades as βᵗ
     beta = 1.0 - momentum
-    fade = beta ** np.arange(1, steps + 1, dtype=np.float64)[:, None]
-    running_mean = np.vstack([np.zeros(z.shape[1]), np.column_stack([ema(m, beta) for m in means.T])])
-    running_var = np.vstack([np.ones(z.shape[1]), np.column_stack([ema(v, beta) for v in variances.T]) + fade])
+    fade = beta ** np.arange(1, len(sizes) + 1, dtype=np.float64)[:, None]
+    running_mean = np.vstack([np.zeros(means.shape[1]), np.column_stack([ema(m, beta) for m in means.T])])
+    running_var = np.vstack([np.ones(means.shape[1]), np.column_stack([ema(v, beta) for v in variances.T]) + fade])
     return running_mean, running_var, means, variances

@@ -608,8 +608,11 @@ def test_batch_norm_matches_torch_batchnorm1d(case):
     np.testing.assert_allclose(running_mean[1:], expected_mean, rtol=0, atol=1e-12)
     np.testing.assert_allclose(running_var[1:], expected_var, rtol=0, atol=1e-12)
     order, bounds = optimizers.batches(samples, batch_size, steps, True, seed)
-    train = np.concatenate([optimizers.batch_norm(z[order[a:b]]) for a, b in bounds])
+    rows, train = optimizers.train_mode(z, batch_size, steps, seed=seed)
+    np.testing.assert_array_equal(rows, order[:bounds[-1, 1]])
     np.testing.assert_allclose(train, expected_train, rtol=0, atol=1e-12)
+    first = order[bounds[0, 0]:bounds[0, 1]]  # one batch by the definition, too
+    np.testing.assert_allclose(optimizers.batch_norm(z[first]), expected_train[:len(first)], rtol=0, atol=1e-12)
     np.testing.assert_allclose(optimizers.batch_norm(z[:PROBE], running_mean[-1], running_var[-1]), expected_inference,
                                rtol=0, atol=1e-12)
 
