@@ -117,19 +117,25 @@ def test_page_loads_without_errors(page):
             assert spec["data"], "no empty chart"
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("page", CHART_PAGES)
-def test_every_control_to_both_ends(page):
-    at = app(page)
-    found = widgets(at)
+def test_every_control_to_both_ends(page, language):
+    from app_pages.i18n import use_language
+    at = app(page, lang=language)
+    found = [(kind, key) for kind, key in widgets(at) if key != "lang"]  # the language stays as opened
     assert len(found) >= 4, "the sidebar settings plus the page's own controls"
-    for kind, key in found:
-        for end in (0, -1):
-            widget = find(at, kind, key)
-            if widget is None:  # the control went away (another control changed the page)
-                break
-            set_end(widget, kind, end).run()
-            assert_healthy(at)
-            assert figure_specs(at), f"{kind} {key} at end {end} left no chart"
+    use_language(language)  # AppTest formats a selectbox's options in this thread
+    try:
+        for kind, key in found:
+            for end in (0, -1):
+                widget = find(at, kind, key)
+                if widget is None:  # the control went away (another control changed the page)
+                    break
+                set_end(widget, kind, end).run()
+                assert_healthy(at)
+                assert figure_specs(at), f"{kind} {key} at end {end} left no chart"
+    finally:
+        use_language("en")
 
 
 @pytest.mark.parametrize("page", CHART_PAGES)
