@@ -10,7 +10,7 @@ from app_pages.common import Run
 from app_pages.i18n import t
 
 P = "adam_"
-SURFACES = ("rosenbrock", "elongated_bowl", "bowl")
+SURFACES = ("rosenbrock", "elongated_bowl", "bowl", "formula")
 SECOND_MOMENTS = (0.9, 0.99, 0.999, 0.9999)
 COLD = 20
 
@@ -18,6 +18,7 @@ common.header("adam")
 with st.sidebar:
     surface_name = controls.select(P + "surface", t("adam.surface"), SURFACES, "rosenbrock",
                                    format_func=lambda s: t(f"surface.{s}"))
+    surface_params = common.formula_controls(P + "formula") if surface_name == "formula" else ()
     beta1 = controls.slider(P + "beta1", t("adam.beta1"), 0.0, 0.99, 0.9, 0.01)
     beta2 = controls.select_slider(P + "beta2", t("adam.beta2"), SECOND_MOMENTS, 0.999, format_func=common.plain)
     eps = controls.select_slider(P + "eps", t("adam.eps"), common.EPSILONS, 1e-8, format_func=common.plain)
@@ -33,11 +34,11 @@ adam_hyper = (("beta1", beta1), ("beta2", beta2), ("bias_correction", correct), 
 runs = (Run("momentum", momentum_lr, steps, hyper=(("beta", beta1),), label=t("adam.momentum")),
         Run("rmsprop", rmsprop_lr, steps, hyper=(("beta", 0.9), ("eps", eps)), label=t("adam.rmsprop")),
         Run("adam", lr, steps, hyper=adam_hyper, label=t("adam.adam")))
-paths = common.simulate(surface_name, (), runs)
+paths = common.simulate(surface_name, surface_params, runs)
 style = common.style()
 
 st.subheader(t("adam.race_title"))
-common.chart(common.race_figure(surface_name, (), runs, style, common.labels_key()), "adam_race")
+common.chart(common.race_figure(surface_name, surface_params, runs, style, common.labels_key()), "adam_race")
 common.report_divergence(runs, paths)
 common.show_rule("adam", dict(adam_hyper), lr)
 
@@ -45,7 +46,7 @@ st.subheader(t("adam.cold_title"))
 st.markdown(t("adam.cold_intro"))
 cold = tuple(Run("adam", lr, COLD, hyper=(("beta1", beta1), ("beta2", beta2), ("bias_correction", flag),
                                          ("eps", eps))) for flag in (True, False))
-with_correction, without = common.simulate(surface_name, (), cold)
+with_correction, without = common.simulate(surface_name, surface_params, cold)
 lengths = [np.hypot(*path.deltas.T) for path in (with_correction, without)]
 left, right = st.columns([3, 2])
 with left:

@@ -1,8 +1,10 @@
 """What every page shares: the settings sidebar, cached simulation, figure helpers and text boxes."""
 
+import csv
 import dataclasses
 import functools
 import gc
+import io
 import math
 from dataclasses import dataclass
 
@@ -171,6 +173,28 @@ def number(value, digits=4):
     return f"{float(mantissa):g}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
+FORMULA_SPANS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)  # the map of a typed formula: [−s, s]²
+
+
+def formula_controls(key, where=st, default=surfaces.DEFAULT_FORMULA):
+    """A typed formula's text box, its map size and the language it speaks. A text that is not a
+    formula is reported (its reason shown as text, never as markup) and `default` drawn instead.
+    Returns the formula surface's parameters."""
+    text = controls.text(key, t("formula.label"), default, surfaces.compile_formula, where=where,
+                         max_chars=surfaces.MAX_FORMULA_LENGTH, help=t("formula.help"))
+    span = controls.select_slider(key + "_span", t("formula.span"), FORMULA_SPANS, 3.0, where=where,
+                                  format_func=lambda s: f"±{s:g}")
+    try:
+        latex = surfaces.compile_formula(text)[1]
+    except ValueError as error:
+        where.error(t("formula.error", reason=controls.escaped(error)), icon="✏️")
+        text, latex = default, surfaces.compile_formula(default)[1]
+    where.latex("f(x,y) = " + latex)  # what was understood, written as mathematics
+    with where.expander(t("formula.language")):
+        st.markdown(t("formula.language_text"))
+    return (("text", text), ("xmax", span), ("xmin", -span), ("ymax", span), ("ymin", -span))
+
+
 def header(section):
     """The page's title and introduction; on the projector stage the introduction folds away, so
     that the key chart and its Play sit on the first screen."""
@@ -333,18 +357,31 @@ def labels_key(axes="theta"):
     return tuple(sorted(map_labels(axes).items()))
 
 
-def trajectories_csv(runs, paths):
-    """Every run, step by step: the numbers behind the figures, for slides and spreadsheets."""
-    lines = ["optimizer,step,theta1,theta2,loss,lr,grad1,grad2"]
+def surface_description(name, params=()):
+    """The surface in words for exports: a typed formula as its text, a built-in one by its name and
+    parameters, e.g. rosenbrock(a=1, b=100)."""
+    params = dict(params)
+    if name == "formula":
+        return "f(x, y) = " + surface(name, tuple(sorted(params.items()))).params["text"]
+    return name + ("(" + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                   for k, v in sorted(params.items())) + ")" if params else "")
+
+
+def trajectories_csv(runs, paths, surface_text=""):
+    """Every run, step by step: the numbers behind the figures, for slides and spreadsheets; each row
+    names its surface (a typed formula travels with its numbers)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["surface", "optimizer", "step", "theta1", "theta2", "loss", "lr", "grad1", "grad2"])
     for run, path in zip(runs, paths):
-        label = (run.label or run.optimizer).replace(",", ";")
+        label = run.label or run.optimizer
         rates = np.append(path.lr, np.nan)
         grads = np.vstack([path.grads, [np.nan, np.nan]])
         for k in range(len(path.points)):
             x, y = path.points[k]
-            lines.append(f"{label},{k},{x:.17g},{y:.17g},{path.loss[k]:.17g},{rates[k]:.17g},"
-                         f"{grads[k, 0]:.17g},{grads[k, 1]:.17g}")
-    return "\n".join(lines) + "\n"
+            writer.writerow([surface_text, label, k, *(f"{v:.17g}" for v in (x, y, path.loss[k], rates[k],
+                                                                               grads[k, 0], grads[k, 1]))])
+    return buffer.getvalue()
 
 
 # Everything imported so far (Streamlit, NumPy, Numba, Plotly, pandas: ≈ 200 000 objects) lives as

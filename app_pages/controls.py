@@ -47,8 +47,21 @@ def inert(text, limit=40):
     return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def escaped(text, limit=200):
+    """Text for a markdown message that may quote a visitor (a formula's error names the character
+    or word it stopped at): one line, every markdown character backslash-escaped, so it shows as
+    itself and never as markup."""
+    spaced = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text))
+    shown = " ".join(spaced.split())
+    shown = shown if len(shown) <= limit else shown[:limit - 1] + "…"
+    return shown.translate(_MARKUP)
+
+
 def _notice(key, raw, reason):
-    notice = {"key": key, "value": inert(raw), "reason": reason}
+    notice = {"key": key, "value": inert(raw), "reason": escaped(reason)}
     notices = st.session_state.setdefault(NOTICES, [])
     if notice not in notices:  # a value read twice (the language: seeded, then drawn) is told once
         notices.append(notice)
@@ -197,6 +210,16 @@ def select_slider(key, label, options, default, *, where=st, format_func=str, he
     """A slider over a fixed list of values (e.g. learning rates on a log scale)."""
     return _option_control(where.select_slider, "value", key, label, options, default, format_func=format_func,
                            help=help)
+
+
+def text(key, label, default, parse, *, where=st, help=None, max_chars=None):
+    """A text box whose URL value must pass `parse` (text -> value, ValueError with the reason): a
+    bad link gets a notice and the default. The box itself may hold anything; the page checks it."""
+    _seed_from_url(key, lambda raw: (parse(raw), raw)[1])
+    initial = {} if _has(key) else {"value": default}
+    value = where.text_input(label, key=key, help=help, max_chars=max_chars, **initial)
+    _write_url(key, value, default)
+    return value
 
 
 def toggle(key, label, default, *, where=st, help=None):

@@ -28,6 +28,8 @@ def surface_ui(where):
                            where=where, format_func=lambda s: t(f"surface.{s}"))
     params = {}
     parameters = surfaces.SURFACES[name].parameters
+    if name == "formula":
+        return name, common.formula_controls(P + "formula", where)
     if name == "regression":
         params["n_samples"] = controls.slider(P + "regression_n_samples", t("surface.n_samples"),
                                               *parameters["n_samples"].slider[:2], 64,
@@ -165,7 +167,10 @@ style = common.style()
 views = controls.tabs(P + "view", ("map", "surface3d", "loss", "lr", "inspector"),
                       [t("playground.view_map"), t("playground.view_3d"), t("playground.view_loss"),
                        t("playground.view_lr"), t("playground.view_inspector")])
-figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes), click_grid=CLICK_GRID)
+described = common.surface_description(surface_name, surface_params)
+title = described if surface_name == "formula" else None  # a typed formula names itself on the map and in exports
+figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes), click_grid=CLICK_GRID,
+                            title=title)
 if views["map"].open:
     with views["map"]:
         # a click on the map starts the race there (the start controls take the point, and so the URL)
@@ -212,10 +217,11 @@ if not where.minima:
 st.table(leaderboard(runs, paths, where, tolerance), hide_index=True)  # every column whole, wrapped
 common.update_rules(runs, expanded=False)
 with st.expander(t("playground.export")):
-    st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths),
+    st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths, described),
                        file_name="descent-lab.csv", mime="text/csv", key="pg_csv")
     st.download_button(t("common.download_html"),
-                       lambda: figures.player.page([figure], {**common.player_options(), "fit": False}),
+                       lambda: figures.player.page([figure], {**common.player_options(), "fit": False},
+                                                   title=f"Descent Lab · {described}"),
                        file_name="descent-lab.html", mime="text/html", key="pg_html")
     st.caption(t("common.png_hint"))
 common.what_to_notice("playground")

@@ -15,8 +15,9 @@ from app_pages.common import Run
 from app_pages.i18n import t
 
 P = "sd_"
-SURFACES = ("saddle", "monkey_saddle", "plateau")
-START_X = {"saddle": 1.8, "monkey_saddle": 1.2, "plateau": 3.0}  # the start is (START_X, ε)
+SURFACES = ("saddle", "monkey_saddle", "plateau", "formula")
+START_X = {"saddle": 1.8, "monkey_saddle": 1.2, "plateau": 3.0, "formula": 1.8}  # the start is (START_X, ε)
+SADDLE_FORMULA = "x**2 - y**2 + 0.25*y**4"  # a saddle at the origin between two minima
 EPSILONS = tuple(10.0 ** -k for k in range(8, 0, -1))  # 1e-8 … 1e-1
 RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
 THRESHOLDS = (1e-3, 1e-2, 5e-2, 1e-1)
@@ -29,22 +30,23 @@ CLICK_GRID = 41
 POSITIVE, NEGATIVE, FLAT = "#0072B2", "#D55E00", "#777777"
 
 
-def escaped(name, points):
+def escaped(name, params, points):
     """Per point (…, 2): has the run left the critical point's neighbourhood? NaN (left every
-    finite range) counts as escaped."""
+    finite range) counts as escaped. (A typed formula is read as a saddle at the origin whose
+    stable set is the θ₁ axis.)"""
     x, y = points[..., 0], points[..., 1]
-    if name == "saddle":  # stable set: the θ₁ axis
+    if name in ("saddle", "formula"):  # stable set: the θ₁ axis
         distance = np.abs(y)
     elif name == "monkey_saddle":  # stable set: the ray θ₁ ≥ 0 (a ridge running down into the origin)
         distance = np.where(x >= 0, np.abs(y), np.hypot(x, y))
     else:  # the plateau: the loss has fallen halfway
-        return ~(common.surface(name).f(x, y) > 0.5)
+        return ~(common.surface(name, params).f(x, y) > 0.5)
     return ~(distance < ESCAPE_DISTANCE)
 
 
-def escape_step(name, points):
+def escape_step(name, params, points):
     """The first step at which each run (rows of an ensemble, or one path) has escaped; NaN: never."""
-    hit = escaped(name, points)
+    hit = escaped(name, params, points)
     first = np.argmax(hit, axis=-1).astype(float)
     return np.where(hit.any(axis=-1), first, np.nan)
 
@@ -60,12 +62,12 @@ def race_runs(start, lr, noise, momentum, steps):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def escape_times(name, settings):
+def escape_times(name, params, settings):
     """Steps to escape from (START_X, ε) for every ε of SWEEP, one ensemble per (optimizer, α, σ,
     hyper-parameters) in `settings`; member i has its own noise stream."""
     starts = np.stack([np.full(len(SWEEP), START_X[name]), SWEEP], axis=1)
-    where = common.surface(name)
-    return [escape_step(name, optimizers.run_ensemble(where, optimizer, starts=starts, steps=ESCAPE_STEPS, lr=lr,
+    where = common.surface(name, params)
+    return [escape_step(name, params, optimizers.run_ensemble(where, optimizer, starts=starts, steps=ESCAPE_STEPS, lr=lr,
                                                       noise=noise, **dict(hyper)))
             for optimizer, lr, noise, hyper in settings]
 
@@ -96,6 +98,7 @@ common.header("saddle")
 with st.sidebar:
     name = controls.select(P + "surface", t("saddle.surface"), SURFACES, "saddle",
                            format_func=lambda s: t(f"surface.{s}"))
+    params = common.formula_controls(P + "formula", default=SADDLE_FORMULA) if name == "formula" else ()
     eps = controls.select_slider(P + "eps", t("saddle.eps"), EPSILONS, 1e-6, format_func=common.plain,
                                  help=t("saddle.eps_help"))
     lr = controls.select_slider(P + "lr", t("hyper.lr"), RATES, 0.1, format_func=common.plain)
@@ -106,17 +109,17 @@ with st.sidebar:
     threshold = controls.select_slider(P + "threshold", t("saddle.threshold"), THRESHOLDS, 5e-2,
                                        format_func=common.plain)
 
-where = common.surface(name)
+where = common.surface(name, params)
 start = (START_X[name], eps)
 runs = race_runs(start, lr, noise, momentum, steps)
-paths = common.simulate(name, (), runs)
+paths = common.simulate(name, params, runs)
 lines = common.path_lines(runs, paths)
 style = common.style()
 
 # --- the race off the saddle ------------------------------------------------------------------------
 st.subheader(t("saddle.race_title", surface=t(f"surface.{name}")))
-common.chart(common.race_figure(name, (), runs, style, common.labels_key()), "sd_race")
-left_at = [escape_step(name, path.points) for path in paths]
+common.chart(common.race_figure(name, params, runs, style, common.labels_key()), "sd_race")
+left_at = [escape_step(name, params, path.points) for path in paths]
 st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
                            t("saddle.escaped_at"): [steps_text(s, steps) for s in left_at],
                            t("saddle.left_at"): ["—" if p.diverged_at is None else str(p.diverged_at)
@@ -153,7 +156,7 @@ with right:
 
 # --- escape time against ln(1/ε) ---------------------------------------------------------------------------
 st.subheader(t("saddle.escape_title"))
-times = escape_times(name, tuple((run.optimizer, run.lr, run.noise, run.hyper) for run in runs))
+times = escape_times(name, params, tuple((run.optimizer, run.lr, run.noise, run.hyper) for run in runs))
 log_inverse = np.log(1.0 / SWEEP)
 growth = {"gd": 1.0 + 2.0 * lr, "sgd_momentum": heavy_ball_growth(lr, momentum)}
 curves = [figures.Curve(line.label, line.color, steps_, x=log_inverse, mode="markers",
@@ -213,7 +216,7 @@ with left:
     directions = [(f"λ{'₁₂'[k]} = {shape.eigenvalues[k]:.4g}", colours[kinds[k]], shape.eigenvectors[:, k])
                   for k in range(2)]
     common.chart(figures.curvature_figure(where, point, directions, style=style, labels=common.map_labels(),
-                                          backdrop=common.backdrop(name), path=lines[0], click_grid=CLICK_GRID),
+                                          backdrop=common.backdrop(name, params), path=lines[0], click_grid=CLICK_GRID),
                  "sd_curvature", click=common.Click(P + "px", P + "py", P + "custom", where.bounds))
     st.caption(t("saddle.click_hint"))
 

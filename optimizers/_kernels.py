@@ -19,7 +19,7 @@ from surfaces._numba_cache import ENABLED as CACHED
 kernel = njit(cache=CACHED, error_model="numpy")
 helper = njit(cache=CACHED, error_model="numpy", inline="always")  # small: inlined into the loops
 
-from surfaces._kernels import batch_loss_and_gradient, gradient, gradients
+from surfaces._kernels import batch_loss_and_gradient, gradient, gradients, workspace
 
 GD, MOMENTUM, SGD_MOMENTUM, RMSPROP, ADAGRAD, ADAM, ADAMW = 0, 1, 2, 3, 4, 5, 6
 RECORD = 7  # the length of the hyper-parameter record h
@@ -238,10 +238,11 @@ def ensemble(sid, p, opt, h, lrs, x0, y0, noise, seed, out):
     y = y0.copy()
     gx, gy = np.empty(n), np.empty(n)
     s1x, s1y, s2x, s2y = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    work = workspace(sid, p, n)
     out[0, 0, :] = x
     out[0, 1, :] = y
     for t in range(lrs.shape[0]):
-        gradients(sid, p, x, y, gx, gy)
+        gradients(sid, p, x, y, gx, gy, work)
         if noise > 0.0:
             for i in range(n):
                 a, b = normal_pair(seed, i, t)

@@ -15,11 +15,15 @@ from . import _numba_cache
 _numba_cache.configure()
 
 from . import _kernels as K  # noqa: E402  (the cache folder must be set before Numba loads)
+from ._formula import FUNCTIONS as FORMULA_FUNCTIONS, MAX_LENGTH as MAX_FORMULA_LENGTH  # noqa: E402
+from ._formula import FormulaError, compile_formula  # noqa: E402
 
 __all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "names", "get", "regression",
            "kernel_array", "curvature", "box_sharpness", "quadratic_hessian", "ridge_path", "lasso_breakpoints",
            "lasso_path", "box_minimum", "features", "feature_samples",
-           "feature_statistics", "SCALE_BY", "neuron", "neuron_samples",
+           "feature_statistics", "SCALE_BY", "neuron", "neuron_samples", "formula", "FormulaError",
+           "compile_formula", "FORMULA_FUNCTIONS", "MAX_FORMULA_LENGTH",
+           "DEFAULT_FORMULA",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
 SORT_KEYS = (None, "x", "y")
@@ -284,6 +288,9 @@ SURFACES = {
         "n_samples": Parameter(4096, 16, 100_000, (64, 8192, 64)), "seed": Parameter(0, 0, 2**32 - 1)}),
     "bn_neuron": SurfaceKind(K.BATCH_NORM, None, {
         "n_samples": Parameter(4096, 16, 100_000, (64, 8192, 64)), "seed": Parameter(0, 0, 2**32 - 1)}),
+    "formula": SurfaceKind(K.FORMULA, None, {  # built by `formula` from its text and these bounds
+        "xmin": Parameter(-3.0, -1e4, 1e4), "xmax": Parameter(3.0, -1e4, 1e4),
+        "ymin": Parameter(-3.0, -1e4, 1e4), "ymax": Parameter(3.0, -1e4, 1e4)}),
     "regression": SurfaceKind(K.QUADRATIC, None, {  # built by `regression` from its samples
         "n_samples": Parameter(64, 2, 100_000, (8, 512, 8)), "feature_scale": Parameter(1.0, 1e-3, 1e6),
         "noise": Parameter(0.5, 0.0, 100.0, (0.0, 2.0, 0.1)), "seed": Parameter(0, 0, 2**32 - 1),
@@ -301,7 +308,7 @@ def names():
 
 def _validated(name, params):
     allowed = PARAMETERS[name]
-    extra = {"regression": ("sorted_by",), "features": ("by",)}.get(name, ())
+    extra = {"regression": ("sorted_by",), "features": ("by",), "formula": ("text",)}.get(name, ())
     unknown = sorted(set(params) - set(allowed) - set(extra))
     if unknown:
         raise ValueError(f"{name}: unknown parameter {unknown[0]!r}; "
@@ -322,6 +329,10 @@ def get(name, **params):
         return features(**params)
     if name in ("neuron", "bn_neuron"):
         return neuron(batchnorm=name == "bn_neuron", **params)
+    if name == "formula":
+        text = params.pop("text", DEFAULT_FORMULA)
+        values = _validated("formula", params)
+        return formula(text, tuple(values[k] for k in ("xmin", "xmax", "ymin", "ymax")))
     if name not in SURFACES:
         raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(names())}")
     kind = SURFACES[name]
@@ -462,6 +473,68 @@ def neuron(batchnorm=True, n_samples=4096, seed=0):
                    params=dict(n_samples=m, seed=seed), bounds=(-4.0, 4.0, -4.0, 4.0),
                    minima=((float(w_star[0]), float(w_star[1])),), start=(0.6, 1.1),
                    kernel_id=SURFACES[name].kernel_id, coefficients=coefficients)
+
+
+DEFAULT_FORMULA = "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
+
+
+def _formula_minima(kernel_id, coefficients, bounds, n=41, most=6):
+    """Local minima found numerically: the grid points lower than their eight neighbours, refined by
+    Newton's method on the exact derivatives; kept when they converge inside the bounds with a
+    positive definite Hessian, lowest first."""
+    xmin, xmax, ymin, ymax = bounds
+    gx, gy = np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n))
+    out = np.empty((n * n, 6))
+    K.evaluate_many(kernel_id, coefficients, kernel_array(gx.ravel()), kernel_array(gy.ravel()), out)
+    z = np.where(np.isfinite(out[:, 0]), out[:, 0], np.inf).reshape(n, n)
+    inner = z[1:-1, 1:-1]
+    lowest = np.ones_like(inner, dtype=bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                lowest &= inner < z[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
+    candidates = sorted(zip(inner[lowest], gx[1:-1, 1:-1][lowest], gy[1:-1, 1:-1][lowest]))
+    found, point = [], np.empty((1, 6))
+    spacing = max(xmax - xmin, ymax - ymin) / (n - 1)
+    for _, x, y in candidates[:4 * most]:
+        with np.errstate(all="ignore"):
+            x, y = _refine_minimum(kernel_id, coefficients, (x, y))
+        if not (xmin < x < xmax and ymin < y < ymax):
+            continue
+        K.evaluate_many(kernel_id, coefficients, np.array([x]), np.array([y]), point)
+        value, gxv, gyv, hxx, hxy, hyy = point[0]
+        converged = math.hypot(gxv, gyv) < 1e-8 * max(1.0, abs(value))
+        if converged and hxx > 0 and hxx * hyy - hxy * hxy > 0 and all(
+                math.hypot(x - a, y - b) > 0.5 * spacing for a, b in found):
+            found.append((x, y))
+        if len(found) == most:
+            break
+    return tuple(found)
+
+
+def formula(text, bounds=None):
+    """A surface from a typed formula in x and y (see surfaces/_formula.py for the language): exact
+    value, gradient and Hessian by forward-mode differentiation of its compiled program; bounds as
+    given (xmin, xmax, ymin, ymax) or [−3, 3]²; minima found numerically (may be none).
+    A text that is not a formula raises FormulaError (a ValueError) with the reason and position."""
+    program, latex, canonical = compile_formula(text)
+    if bounds is None:
+        bounds = (-3.0, 3.0, -3.0, 3.0)
+    try:
+        xmin, xmax, ymin, ymax = (float(v) for v in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds must be four numbers (xmin, xmax, ymin, ymax), got {bounds!r}") from None
+    if not (all(math.isfinite(v) and abs(v) <= 1e4 for v in (xmin, xmax, ymin, ymax)) and xmin < xmax and ymin < ymax):
+        raise ValueError(f"bounds must be finite with xmin < xmax and ymin < ymax, |v| ≤ 10⁴, got {bounds!r}")
+    n = int(program[0])
+    coefficients = np.zeros(max(K.N_COEFFICIENTS, 1 + 10 * n))
+    coefficients[:len(program)] = program  # then the workspace
+    bounds = (xmin, xmax, ymin, ymax)
+    minima = _formula_minima(K.FORMULA, coefficients, bounds)
+    return Surface(name="formula", title="Formula", formula="f(x,y) = " + latex, params=dict(text=canonical),
+                   bounds=bounds, minima=minima,
+                   start=(xmin + 0.2 * (xmax - xmin), ymax - 0.2 * (ymax - ymin)),
+                   kernel_id=K.FORMULA, coefficients=coefficients)
 
 
 # ----------------------------------------------------------------------------- penalised minima

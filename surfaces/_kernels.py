@@ -6,6 +6,8 @@ stale helper from another file (numba#1833). `p` is the surface's float64 coeffi
 
 import math
 
+import numpy as np
+
 from numba import njit
 
 from ._numba_cache import ENABLED as CACHED
@@ -25,6 +27,11 @@ LOCAL_MINIMA = 6  # c(x² + y²) − d₁ exp(−|r|²/2σ₁²) − d₂ exp(�
 PLATEAU = 7  # 1 − exp(−(x² + y²)/2w²)
 QUADRATIC = 8  # A x² + 2B xy + C y² + D x + E y + F (the least-squares loss of a regression)
 BATCH_NORM = 9  # v − (wᵀc)²/(wᵀCw): a batch-normalised linear neuron with its best γ and β
+FORMULA = 10  # a typed formula: p = [n, n instructions (op, a, b, c), 6n workspace] (surfaces/_formula.py)
+
+# The formula program's operations: a and b index earlier instructions, c is a constant.
+(OP_CONST, OP_X, OP_Y, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_POWC, OP_SIN, OP_COS, OP_TAN, OP_EXP, OP_LOG,
+ OP_SQRT, OP_ABS, OP_TANH, OP_SINH, OP_COSH, OP_ARCTAN) = range(20)
 
 N_COEFFICIENTS = 9  # every surface's coefficient vector is zero-padded to this length
 
@@ -129,6 +136,215 @@ def _batch_norm(p, x, y):
 
 
 @helper
+def _power(u, c):
+    """u^c and its first two derivatives; small whole exponents by multiplication (pow is a
+    library call, many times slower, and x**2 is the commonest term there is)."""
+    if c == 2.0:
+        return u * u, 2.0 * u, 2.0
+    if c == 3.0:
+        return u * u * u, 3.0 * u * u, 6.0 * u
+    if c == 4.0:
+        u2 = u * u
+        return u2 * u2, 4.0 * u2 * u, 12.0 * u2
+    if c == 1.0:
+        return u, 1.0, 0.0
+    if c == 0.0:
+        return 1.0, 0.0, 0.0
+    below = u ** (c - 2.0)
+    return below * u * u, c * below * u, c * (c - 1.0) * below
+
+
+@helper
+def workspace(sid, p, points):
+    """Scratch memory for `gradients` over that many points (a formula's values per instruction)."""
+    return np.empty((int(p[0]) if sid == FORMULA else 0, 3, points))
+
+
+@njit(cache=CACHED, error_model="numpy")
+def _formula(p, x, y):
+    """Run a formula program in forward mode: every instruction's value with its first and second
+    derivatives in x and y, (f, fx, fy, fxx, fxy, fyy), kept in the workspace at the end of p.
+    Exact derivatives, no finite differences; a non-finite value is a divergence like any other.
+    (The workspace is written in place: the kernels hold the GIL, so no two runs share it at once.)"""
+    n = int(p[0])
+    w = 1 + 4 * n  # where the workspace starts
+    for i in range(n):
+        k = 1 + 4 * i
+        op = int(p[k])
+        a = w + 6 * int(p[k + 1])
+        b = w + 6 * int(p[k + 2])
+        c = p[k + 3]
+        o = w + 6 * i
+        if op == OP_CONST or op == OP_X or op == OP_Y:
+            p[o] = c if op == OP_CONST else (x if op == OP_X else y)
+            p[o + 1] = 1.0 if op == OP_X else 0.0
+            p[o + 2] = 1.0 if op == OP_Y else 0.0
+            p[o + 3] = p[o + 4] = p[o + 5] = 0.0
+        elif op == OP_ADD or op == OP_SUB:
+            s = 1.0 if op == OP_ADD else -1.0
+            for j in range(6):
+                p[o + j] = p[a + j] + s * p[b + j]
+        elif op == OP_MUL:
+            u, ux, uy, uxx, uxy, uyy = p[a], p[a + 1], p[a + 2], p[a + 3], p[a + 4], p[a + 5]
+            v, vx, vy, vxx, vxy, vyy = p[b], p[b + 1], p[b + 2], p[b + 3], p[b + 4], p[b + 5]
+            p[o] = u * v
+            p[o + 1] = ux * v + u * vx
+            p[o + 2] = uy * v + u * vy
+            p[o + 3] = uxx * v + 2.0 * ux * vx + u * vxx
+            p[o + 4] = uxy * v + ux * vy + uy * vx + u * vxy
+            p[o + 5] = uyy * v + 2.0 * uy * vy + u * vyy
+        elif op == OP_DIV:  # u·(1/v), with 1/v by the chain rule
+            v = p[b]
+            r = 1.0 / v
+            d1, d2 = -r * r, 2.0 * r * r * r
+            vx, vy = p[b + 1], p[b + 2]
+            rx, ry = d1 * vx, d1 * vy
+            rxx, rxy, ryy = d2 * vx * vx + d1 * p[b + 3], d2 * vx * vy + d1 * p[b + 4], d2 * vy * vy + d1 * p[b + 5]
+            u, ux, uy = p[a], p[a + 1], p[a + 2]
+            p[o] = u * r
+            p[o + 1] = ux * r + u * rx
+            p[o + 2] = uy * r + u * ry
+            p[o + 3] = p[a + 3] * r + 2.0 * ux * rx + u * rxx
+            p[o + 4] = p[a + 4] * r + ux * ry + uy * rx + u * rxy
+            p[o + 5] = p[a + 5] * r + 2.0 * uy * ry + u * ryy
+        elif op == OP_NEG:
+            for j in range(6):
+                p[o + j] = -p[a + j]
+        else:  # a function φ of one argument u: φ(u), φ'(u)·∇u, φ''(u)·∇u∇uᵀ + φ'(u)·∇²u
+            u = p[a]
+            if op == OP_POWC:
+                f0, f1, f2 = _power(u, c)
+            elif op == OP_SIN:
+                f0, f1, f2 = math.sin(u), math.cos(u), -math.sin(u)
+            elif op == OP_COS:
+                f0, f1, f2 = math.cos(u), -math.sin(u), -math.cos(u)
+            elif op == OP_TAN:
+                f0 = math.tan(u)
+                f1 = 1.0 + f0 * f0
+                f2 = 2.0 * f0 * f1
+            elif op == OP_EXP:
+                f0 = math.exp(u)
+                f1 = f2 = f0
+            elif op == OP_LOG:
+                f0 = math.log(u) if u > 0.0 else (-math.inf if u == 0.0 else math.nan)
+                f1, f2 = 1.0 / u, -1.0 / (u * u)
+            elif op == OP_SQRT:
+                f0 = math.sqrt(u) if u >= 0.0 else math.nan
+                f1 = 0.5 / f0
+                f2 = -0.5 * f1 / u
+            elif op == OP_ABS:
+                f0, f1, f2 = abs(u), (1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)), 0.0
+            elif op == OP_TANH:
+                f0 = math.tanh(u)
+                f1 = 1.0 - f0 * f0
+                f2 = -2.0 * f0 * f1
+            elif op == OP_SINH:
+                f0, f1, f2 = math.sinh(u), math.cosh(u), math.sinh(u)
+            elif op == OP_COSH:
+                f0, f1, f2 = math.cosh(u), math.sinh(u), math.cosh(u)
+            elif op == OP_ARCTAN:
+                f0 = math.atan(u)
+                f1 = 1.0 / (1.0 + u * u)
+                f2 = -2.0 * u * f1 * f1
+            else:  # an unknown operation: loudly NaN
+                f0 = f1 = f2 = math.nan
+            ux, uy = p[a + 1], p[a + 2]
+            p[o] = f0
+            p[o + 1] = f1 * ux
+            p[o + 2] = f1 * uy
+            p[o + 3] = f2 * ux * ux + f1 * p[a + 3]
+            p[o + 4] = f2 * ux * uy + f1 * p[a + 4]
+            p[o + 5] = f2 * uy * uy + f1 * p[a + 5]
+    o = w + 6 * (n - 1)
+    return p[o], p[o + 1], p[o + 2], p[o + 3], p[o + 4], p[o + 5]
+
+
+@njit(cache=CACHED, error_model="numpy")
+def _formula_gradients(p, xs, ys, gx, gy, v):
+    """∂f/∂x, ∂f/∂y of a formula program at many points: instruction by instruction over all the
+    points at once (value and first derivatives only), so each inner loop is one vectorisable
+    operation over the points. v: the workspace, (instructions, 3, points)."""
+    n, m = int(p[0]), xs.shape[0]
+    for i in range(n):
+        k = 1 + 4 * i
+        op = int(p[k])
+        a = int(p[k + 1])
+        b = int(p[k + 2])
+        c = p[k + 3]
+        if op == OP_CONST or op == OP_X or op == OP_Y:
+            for j in range(m):
+                v[i, 0, j] = c if op == OP_CONST else (xs[j] if op == OP_X else ys[j])
+                v[i, 1, j] = 1.0 if op == OP_X else 0.0
+                v[i, 2, j] = 1.0 if op == OP_Y else 0.0
+        elif op == OP_ADD:
+            for d in range(3):
+                for j in range(m):
+                    v[i, d, j] = v[a, d, j] + v[b, d, j]
+        elif op == OP_SUB:
+            for d in range(3):
+                for j in range(m):
+                    v[i, d, j] = v[a, d, j] - v[b, d, j]
+        elif op == OP_MUL:
+            for j in range(m):
+                u, w = v[a, 0, j], v[b, 0, j]
+                v[i, 0, j] = u * w
+                v[i, 1, j] = v[a, 1, j] * w + u * v[b, 1, j]
+                v[i, 2, j] = v[a, 2, j] * w + u * v[b, 2, j]
+        elif op == OP_DIV:
+            for j in range(m):
+                r = 1.0 / v[b, 0, j]
+                q = v[a, 0, j] * r
+                v[i, 0, j] = q
+                v[i, 1, j] = (v[a, 1, j] - q * v[b, 1, j]) * r
+                v[i, 2, j] = (v[a, 2, j] - q * v[b, 2, j]) * r
+        elif op == OP_NEG:
+            for d in range(3):
+                for j in range(m):
+                    v[i, d, j] = -v[a, d, j]
+        else:
+            for j in range(m):
+                u = v[a, 0, j]
+                if op == OP_POWC:
+                    f0, f1, _ = _power(u, c)
+                elif op == OP_SIN:
+                    f0, f1 = math.sin(u), math.cos(u)
+                elif op == OP_COS:
+                    f0, f1 = math.cos(u), -math.sin(u)
+                elif op == OP_TAN:
+                    f0 = math.tan(u)
+                    f1 = 1.0 + f0 * f0
+                elif op == OP_EXP:
+                    f0 = math.exp(u)
+                    f1 = f0
+                elif op == OP_LOG:
+                    f0 = math.log(u) if u > 0.0 else (-math.inf if u == 0.0 else math.nan)
+                    f1 = 1.0 / u
+                elif op == OP_SQRT:
+                    f0 = math.sqrt(u) if u >= 0.0 else math.nan
+                    f1 = 0.5 / f0
+                elif op == OP_ABS:
+                    f0, f1 = abs(u), (1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0))
+                elif op == OP_TANH:
+                    f0 = math.tanh(u)
+                    f1 = 1.0 - f0 * f0
+                elif op == OP_SINH:
+                    f0, f1 = math.sinh(u), math.cosh(u)
+                elif op == OP_COSH:
+                    f0, f1 = math.cosh(u), math.sinh(u)
+                elif op == OP_ARCTAN:
+                    f0 = math.atan(u)
+                    f1 = 1.0 / (1.0 + u * u)
+                else:
+                    f0 = f1 = math.nan
+                v[i, 0, j] = f0
+                v[i, 1, j] = f1 * v[a, 1, j]
+                v[i, 2, j] = f1 * v[a, 2, j]
+    for j in range(m):
+        gx[j] = v[n - 1, 1, j]
+        gy[j] = v[n - 1, 2, j]
+
+
+@helper
 def derivatives(sid, p, x, y):
     """(f, ∂f/∂x, ∂f/∂y, ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²) of surface `sid` at one point."""
     if sid == BOWL:
@@ -149,6 +365,8 @@ def derivatives(sid, p, x, y):
         return _two_wells(p, x, y)
     if sid == BATCH_NORM:
         return _batch_norm(p, x, y)
+    if sid == FORMULA:
+        return _formula(p, x, y)
     return math.nan, math.nan, math.nan, math.nan, math.nan, math.nan  # an unknown id: loudly NaN
 
 
@@ -166,11 +384,14 @@ def as_tuple(p):
 
 
 @kernel
-def gradients(sid, p, xs, ys, gx, gy):
-    """∂f/∂x, ∂f/∂y at many points into gx, gy. The dispatch sits outside the loops, so each loop
-    is branch-free and vectorises. (Written out: Numba cannot cache a loop that takes the surface
-    function as an argument.)"""
+def gradients(sid, p, xs, ys, gx, gy, work):
+    """∂f/∂x, ∂f/∂y at many points into gx, gy (work: the `workspace` for that many points). The
+    dispatch sits outside the loops, so each loop is branch-free and vectorises. (Written out:
+    Numba cannot cache a loop that takes the surface function as an argument.)"""
     n = xs.shape[0]
+    if sid == FORMULA:  # a program, not nine coefficients
+        _formula_gradients(p, xs, ys, gx, gy, work)
+        return
     p = as_tuple(p)  # values, not memory: the compiler can keep them in registers
     if sid == BOWL:
         for i in range(n):

@@ -342,3 +342,56 @@ def test_playground_labels_name_the_penalties():
     at = app("playground", pg_o0_weight_decay="0.1", pg_o1_l1="0.5")
     names = " ".join(json.dumps(spec["data"], ensure_ascii=False) for spec in figure_specs(at))
     assert "+ L2 λ = 0.1" in names and "+ L1 λ₁ = 0.5" in names
+
+
+def test_a_typed_formula_runs_in_the_playground_and_names_itself():
+    at = app("playground", pg_surface="formula", pg_formula="x**2 + 10*y**2", pg_formula_span="2")
+    assert_healthy(at)
+    assert not at.warning
+    assert any(r"{x}^{2} + 10\,{y}^{2}" in e.value for e in at.latex)  # what was understood
+    race = figure_specs(at)[0]
+    assert race["layout"]["title"]["text"] == "f(x, y) = x**2 + 10*y**2"
+    assert race["layout"]["xaxis"]["range"][0] >= -2.2 and race["layout"]["xaxis"]["range"][1] <= 2.2
+    board = at.table[0].value
+    assert board.iloc[0, 1].isdigit()  # the leader comes within tolerance of the numerically found minimum
+
+
+@pytest.mark.parametrize("page, key", [("playground", "pg_formula"), ("adam", "adam_formula"),
+                                       ("saddle", "sd_formula")])
+def test_a_bad_formula_in_a_link_gets_a_notice_and_the_default(page, key):
+    surface_key = {"playground": "pg_surface", "adam": "adam_surface", "saddle": "sd_surface"}[page]
+    at = app(page, **{surface_key: "formula", key: "__import__('os').system('id')"})
+    assert_healthy(at)
+    notice = at.warning[0].value
+    assert f"**{key}**" in notice and "unexpected character" in notice and "position 12" in notice
+    assert at.text_input(key=key).value != "__import__('os').system('id')"
+    assert figure_specs(at)
+
+
+def test_a_typed_formula_that_is_not_one_is_reported_as_text():
+    at = app("playground", pg_surface="formula")
+    at.text_input(key="pg_formula").input("x + [evil](https://evil.example/x) ![t](https://evil.example/t.png)").run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "cannot be used" in message and "unexpected character" in message
+    assert "](" not in message.replace("\\]\\(", "")  # every bracket escaped: no live link, no image
+    assert figure_specs(at)  # the default formula is drawn meanwhile
+
+
+def test_the_csv_export_names_the_formula_and_holds_the_runs_exactly():
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    import optimizers
+    import surfaces
+    from app_pages import common
+    where = surfaces.formula("x**2 + 10*y**2")
+    runs = (common.Run("gd", 0.05, 20, label="1. GD, α = 0.05"), common.Run("adam", 0.1, 20, label="2. Adam"))
+    paths = [optimizers.run(where, run.optimizer, steps=run.steps, lr=run.lr) for run in runs]
+    table = pd.read_csv(io.StringIO(common.trajectories_csv(runs, paths, "f(x, y) = x**2 + 10*y**2")))
+    assert set(table["surface"]) == {"f(x, y) = x**2 + 10*y**2"} and len(table) == 42
+    adam = table[table["optimizer"] == "2. Adam"]
+    np.testing.assert_array_equal(adam[["theta1", "theta2"]].to_numpy(), paths[1].points)  # 17 digits: exact
+    np.testing.assert_array_equal(adam["loss"].to_numpy(), paths[1].loss)
