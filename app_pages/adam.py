@@ -39,6 +39,7 @@ style = common.style()
 
 st.subheader(t("adam.race_title"))
 common.chart(common.race_figure(surface_name, surface_params, runs, style, common.labels_key()), "adam_race")
+common.show_formula(surface_name, common.surface(surface_name, surface_params))
 common.report_divergence(runs, paths)
 common.show_rule("adam", dict(adam_hyper), lr)
 

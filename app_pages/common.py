@@ -185,14 +185,20 @@ def formula_controls(key, where=st, default=surfaces.DEFAULT_FORMULA):
     span = controls.select_slider(key + "_span", t("formula.span"), FORMULA_SPANS, 3.0, where=where,
                                   format_func=lambda s: f"±{s:g}")
     try:
-        latex = surfaces.compile_formula(text)[1]
+        surfaces.compile_formula(text)
     except ValueError as error:
         where.error(t("formula.error", reason=controls.escaped(error)), icon="✏️")
-        text, latex = default, surfaces.compile_formula(default)[1]
-    where.latex("f(x,y) = " + latex)  # what was understood, written as mathematics
+        text = default
     with where.expander(t("formula.language")):
         st.markdown(t("formula.language_text"))
     return (("text", text), ("xmax", span), ("xmin", -span), ("ymax", span), ("ymin", -span))
+
+
+def show_formula(surface_name, where):
+    """A typed formula as it was understood, written as mathematics (the main column is wide
+    enough for a long one; the sidebar is not)."""
+    if surface_name == "formula":
+        st.latex(where.formula)
 
 
 def header(section):

@@ -175,6 +175,7 @@ if views["map"].open:
     with views["map"]:
         # a click on the map starts the race there (the start controls take the point, and so the URL)
         common.chart(figure, "pg_map", click=common.Click(P + "x0", P + "y0", P + "custom_start", where.bounds))
+        common.show_formula(surface_name, where)
         st.caption(t("playground.click_hint"))
 if views["surface3d"].open:
     with views["surface3d"]:

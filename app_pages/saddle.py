@@ -119,6 +119,7 @@ style = common.style()
 # --- the race off the saddle ------------------------------------------------------------------------
 st.subheader(t("saddle.race_title", surface=t(f"surface.{name}")))
 common.chart(common.race_figure(name, params, runs, style, common.labels_key()), "sd_race")
+common.show_formula(name, where)
 left_at = [escape_step(name, params, path.points) for path in paths]
 st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
                            t("saddle.escaped_at"): [steps_text(s, steps) for s in left_at],

@@ -148,6 +148,34 @@ def main():
     report("lesson 8, one setting: 300 noisy runs × 300 steps + settling × 150", one, 20e-3)
     report("  the page's 27 settings on a cold view (9 batch sizes, 9 α at two B)", 27 * one)
     report("fresh process: import + first trajectory (warm cache)", fresh_process_seconds(), 1.0, "s")
+    formulas(rosenbrock, starts)
+
+
+def formulas(rosenbrock, starts):
+    """The typed formula: ready to run, its steps against the built-in surface's, hostile text."""
+    print("\ntyped formula (surfaces.formula)")
+    counter = iter(range(10**9))
+    # a formula never seen before each time (a new constant): parse, compile, minima search
+    report("a new formula ready to run (parse + program + minima)",
+           median_seconds(lambda: surfaces.formula(f"(1 - x)**2 + {100 + next(counter)}*(y - x**2)**2")), 0.3)
+    typed = surfaces.formula("(1 - x)**2 + 100*(y - x**2)**2")
+    for what, surface in (("built-in Rosenbrock", rosenbrock), ("the same typed as a formula", typed)):
+        report(f"  6 optimizers × 300 steps, {what}",
+               median_seconds(lambda: six_optimizers(surface), repeat=200), None, "µs")
+    built_in = median_seconds(lambda: optimizers.run_ensemble(rosenbrock, "adam", starts=starts, steps=500, lr=1e-2))
+    typed_time = median_seconds(lambda: optimizers.run_ensemble(typed, "adam", starts=starts, steps=500, lr=1e-2))
+    report("  ensemble 1000 × 500 Adam, built-in", built_in)
+    report(f"  ensemble 1000 × 500 Adam, formula ({built_in / typed_time:.2f}× the built-in speed; target ≥ 0.2×)",
+           typed_time)
+    hostile = {"9**9**9**9": "9**9**9**9", "5 000 nested parentheses": "(" * 5000 + "x" + ")" * 5000,
+               "100 kB of text": "x+" * 50_000, "201 operations": "+".join(["x"] * 250)}
+    for what, text in hostile.items():
+        def attempt():
+            try:
+                surfaces.formula(text)
+            except ValueError:
+                pass
+        report(f"  a message for {what}", median_seconds(attempt), 0.1)
 
 
 if __name__ == "__main__":
