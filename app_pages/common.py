@@ -23,9 +23,10 @@ PROJECTOR_KEY = "projector"
 SPEED_KEY = "speed"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
-# The curriculum's lessons that exist, by their number in it (DESIGN.md §2; 12 is to come).
+# The curriculum's lessons, by their number in it (DESIGN.md §2).
 LESSONS = ((1, "ema"), (2, "minibatch"), (3, "momentum"), (4, "adaptive"), (5, "adam"), (6, "decay"),
-           (7, "saddle"), (8, "sharp_flat"), (9, "normalization"), (10, "batchnorm"), (11, "regularization"))
+           (7, "saddle"), (8, "sharp_flat"), (9, "normalization"), (10, "batchnorm"), (11, "regularization"),
+           (12, "network"))
 EPSILONS = (1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # the ε choices of RMSprop, AdaGrad and Adam
 # Learning rates offered on a log scale: 1, 2, 5 per decade.
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (2.0,)
@@ -201,15 +202,15 @@ def show_formula(surface_name, where):
         st.latex(where.formula)
 
 
-def header(section):
-    """The page's title and introduction; on the projector stage the introduction folds away, so
-    that the key chart and its Play sit on the first screen."""
+def header(section, **values):
+    """The page's title and introduction (with `values` filled in); on the projector stage the
+    introduction folds away, so that the key chart and its Play sit on the first screen."""
     st.title(t(f"{section}.title"))
     if st.session_state.get(PROJECTOR_KEY, False):
         with st.expander(t("common.about_lesson")):
-            st.markdown(t(f"{section}.intro"))
+            st.markdown(t(f"{section}.intro", **values))
     else:
-        st.markdown(t(f"{section}.intro"))
+        st.markdown(t(f"{section}.intro", **values))
 
 
 def show_rule(optimizer, hyper, lr):

@@ -21,6 +21,7 @@ DEMOS = {
     "normalization": ("⚖️", {"fn_scaling": "0.5"}),
     "batchnorm": ("🧮", {"bn_lr": "2"}),
     "regularization": ("◆", {"rg_lambda": "1.5"}),
+    "network": ("🧠", {"nw_schedule": "decay"}),
 }
 
 st.title(t("home.title"))

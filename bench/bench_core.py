@@ -149,6 +149,22 @@ def main():
     report("  the page's 27 settings on a cold view (9 batch sizes, 9 α at two B)", 27 * one)
     report("fresh process: import + first trajectory (warm cache)", fresh_process_seconds(), 1.0, "s")
     formulas(rosenbrock, starts)
+    network()
+
+
+def network():
+    """The course's week-2 network: 10 000 epochs of 300 samples per optimizer, and a landscape slice."""
+    print("\nthe course's network ([2, 5, 2, 1], 300 moons samples, batches of 64)")
+    X, y = surfaces.moons()
+    for name, hyper in (("gd", {}), ("momentum", {"beta": 0.9}), ("adam", {"beta1": 0.9, "beta2": 0.999})):
+        optimizers.train_network(X, y, name, epochs=2, **hyper)
+        report(f"  10 000 epochs, {name}", median_seconds(lambda: optimizers.train_network(X, y, name, **hyper),
+                                                          repeat=3, warmup=0), 2.0, "s")
+    theta = optimizers.train_network(X, y, "adam", epochs=500).theta
+    d1, d2 = (optimizers.filter_normalized_direction(theta, seed=k) for k in (0, 1))
+    a, b = np.meshgrid(np.linspace(-1, 1, 51), np.linspace(-1, 1, 51))
+    points = theta + a.ravel()[:, None] * d1 + b.ravel()[:, None] * d2
+    report("  a 51 × 51 landscape slice", median_seconds(lambda: optimizers.network_costs(points, X, y)), 0.5, "s")
 
 
 def formulas(rosenbrock, starts):

@@ -34,6 +34,7 @@ SLIDERS = [
     ("normalization", "fn_scaling", (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65)),
     ("batchnorm", "bn_steps", (70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180)),
     ("batchnorm", "bn_train_steps", (100, 150, 250, 300, 350, 400, 450, 500, 550, 600, 650, 700)),
+    ("network", "nw_epochs", (9000, 8000, 7000, 6000, 5000, 4000)),  # new: three trainings; seen: the page alone
     ("regularization", "rg_angle", (-30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)),
     # σ₁ changes every ensemble on the page (25 of them): the dearest control there is
     ("sharp_flat", "sf_sigma", (4.0, 4.5, 5.0, 5.5, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0)),

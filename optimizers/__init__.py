@@ -17,7 +17,9 @@ from . import _kernels as K
 __all__ = ["Optimizer", "OPTIMIZERS", "PENALTIES", "L1_MODES", "Trajectory", "rule", "DEFAULTS", "names",
            "run", "run_ensemble", "batches", "first_within",
            "learning_rates", "schedule_names", "schedule_formula", "ema", "ema_weights", "warm_up", "MAX_STEPS",
-           "BN_MOMENTUM", "BN_EPS", "batch_norm", "layer_norm", "group_norm", "train_mode", "running_statistics"]
+           "BN_MOMENTUM", "BN_EPS", "batch_norm", "layer_norm", "group_norm", "train_mode", "running_statistics",
+           "NETWORK", "NetworkRun", "network_init", "network_output", "network_cost", "train_network",
+           "course_orders", "network_costs", "filter_normalized_direction", "network_accuracy"]
 
 MAX_STEPS = 100_000
 MAX_ENSEMBLE_WORK = 50_000_000  # members × steps
@@ -597,3 +599,125 @@ def running_statistics(z, batch_size, steps, momentum=BN_MOMENTUM, seed=0):
     running_mean = np.vstack([np.zeros(means.shape[1]), np.column_stack([ema(m, beta) for m in means.T])])
     running_var = np.vstack([np.ones(means.shape[1]), np.column_stack([ema(v, beta) for v in variances.T]) + fade])
     return running_mean, running_var, means, variances
+
+
+# ----------------------------------------------------------------------------- a real network
+
+NETWORK = (2, 5, 2, 1)  # the course's week-2 network: ReLU, ReLU, sigmoid
+
+
+def _sizes(sizes):
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if sizes.ndim != 1 or len(sizes) < 2 or sizes[-1] != 1 or np.any(sizes < 1) or np.any(sizes > 64):
+        raise ValueError(f"sizes must be (inputs, hidden…, 1), each 1 … 64, got {tuple(sizes)}")
+    return sizes
+
+
+def network_init(sizes=NETWORK, seed=3):
+    """He initialisation as the course's initialize_parameters draws it: np.random.seed(seed), then
+    for each layer W = randn(n_out, n_in)·√(2/n_in) and b = 0. Flat: each layer's W row by row, then b."""
+    sizes = _sizes(sizes)
+    rng = np.random.RandomState(seed)
+    parts = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        parts += [(rng.randn(n_out, n_in) * np.sqrt(2.0 / n_in)).ravel(), np.zeros(n_out)]
+    return np.concatenate(parts)
+
+
+@functools.lru_cache(maxsize=8)
+def course_orders(n_samples, epochs, seed=10):
+    """The sample order of every epoch as the course's random_mini_batches draws it: epoch e uses
+    np.random.seed(seed + 1 + e) and np.random.permutation(m). Read-only (shared by the cache)."""
+    orders = np.empty((epochs, n_samples), dtype=np.int64)
+    rng = np.random.RandomState()
+    for epoch in range(epochs):
+        rng.seed(seed + 1 + epoch)  # reseeding one generator: 20× faster than a new one each epoch
+        orders[epoch] = rng.permutation(n_samples)
+    orders.flags.writeable = False
+    return orders
+
+
+def network_output(theta, X, sizes=NETWORK):
+    """The network's sigmoid output for every row of X."""
+    X = surfaces.kernel_array(np.asarray(X, dtype=np.float64).reshape(-1, _sizes(sizes)[0]))
+    out = np.empty(len(X))
+    K.network_forward(_sizes(sizes), surfaces.kernel_array(theta), X, out)
+    return out
+
+
+def network_cost(theta, X, y, sizes=NETWORK):
+    """The mean cross-entropy over all samples, and its gradient (backpropagation)."""
+    sizes = _sizes(sizes)
+    X, y = surfaces.kernel_array(X), surfaces.kernel_array(y)
+    gradient = np.empty(len(theta))
+    total = K.network_gradient(sizes, surfaces.kernel_array(theta), X, y, np.arange(len(X), dtype=np.int64), 0,
+                               len(X), gradient)
+    return total / len(X), gradient
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class NetworkRun:
+    """A training run: the cost after every epoch, the parameters every `every` epochs (row k after
+    epoch (k + 1)·every), the final parameters and the epoch it diverged at (or None)."""
+
+    optimizer: str
+    costs: np.ndarray
+    snapshots: np.ndarray
+    every: int
+    theta: np.ndarray
+    diverged_at: object
+
+
+def train_network(X, y, optimizer, *, sizes=NETWORK, lr=0.0007, epochs=10_000, batch_size=64, seed=0,
+                  decay_every=None, every=100, **hyper):
+    """Train the network on (X, y) with mini-batches reshuffled every epoch, as the course's model()
+    does: He initialisation from seed 3 + seed, the epochs' orders from seed 10 + seed·10⁶, one step
+    of `optimizer` (the surfaces' own rule, every parameter a coordinate) per batch with t counted
+    per batch. decay_every=T: α_e = lr / (1 + ⌊e/T⌋), the course's scheduled decay."""
+    sizes = _sizes(sizes)
+    X, y = surfaces.kernel_array(X), surfaces.kernel_array(y)
+    _, record = _hyper(optimizer, hyper)
+    epochs = _integer("epochs", epochs, 1, 100_000)
+    batch_size = _integer("batch_size", batch_size, 1, len(X))
+    every = _integer("every", min(every, epochs), 1, epochs)
+    lr = _number("lr", lr, 0.0, 10.0, low_open=True)
+    seed = _integer("seed", seed, 0, 1000)
+    rates = np.full(epochs, lr)
+    if decay_every is not None:
+        rates = lr / (1.0 + np.floor(np.arange(epochs) / _integer("decay_every", decay_every, 1, epochs)))
+    theta = network_init(sizes, 3 + seed)
+    costs = np.empty(epochs)
+    snapshots = np.full((epochs // every, len(theta)), np.nan)
+    diverged = K.train_network(sizes, X, y, theta, OPTIMIZERS[optimizer].kernel_id, record, rates,
+                               course_orders(len(X), epochs, 10 + seed * 1_000_000), batch_size, every, costs,
+                               snapshots)
+    return NetworkRun(optimizer, costs, snapshots, every, theta, None if diverged < 0 else diverged)
+
+
+def network_accuracy(theta, X, y, sizes=NETWORK):
+    """The share of samples on the right side of the 0.5 boundary."""
+    return float(np.mean((network_output(theta, X, sizes) > 0.5) == (np.asarray(y) == 1.0)))
+
+
+def network_costs(thetas, X, y, sizes=NETWORK):
+    """The mean cross-entropy at each row of thetas (n, parameters)."""
+    thetas = surfaces.kernel_array(np.asarray(thetas, dtype=np.float64).reshape(-1, np.shape(thetas)[-1]))
+    out = np.empty(len(thetas))
+    K.network_costs(_sizes(sizes), thetas, surfaces.kernel_array(X), surfaces.kernel_array(y), out)
+    return out
+
+
+def filter_normalized_direction(theta, sizes=NETWORK, seed=0):
+    """A random direction scaled filter by filter to the weights' own size (Li et al., NeurIPS 2018):
+    each neuron's incoming weights get a Gaussian direction of the same norm; biases do not move."""
+    sizes = _sizes(sizes)
+    rng = np.random.default_rng([seed, 7])
+    direction = np.zeros(len(theta))
+    at = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for o in range(n_out):
+            row = slice(at + o * n_in, at + (o + 1) * n_in)
+            d = rng.standard_normal(n_in)
+            direction[row] = d / np.linalg.norm(d) * np.linalg.norm(theta[row])
+        at += n_out * n_in + n_out
+    return direction

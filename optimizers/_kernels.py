@@ -261,3 +261,133 @@ def ema(values, beta, out):
     for t in range(values.shape[0]):
         v = beta * v + (1.0 - beta) * values[t]
         out[t] = v
+
+
+# ----------------------------------------------------------------------------- a small network
+
+@kernel
+def network_forward(sizes, theta, X, out):
+    """A dense network's output for every row of X: ReLU hidden layers, a sigmoid unit at the top.
+    theta holds each layer's W (n_out × n_in, row by row) then b; sizes = (n_in, n_hidden…, 1)."""
+    layers = sizes.shape[0] - 1
+    width = 0
+    for l in range(sizes.shape[0]):
+        width = max(width, sizes[l])
+    a = np.empty(width)
+    z = np.empty(width)
+    for i in range(X.shape[0]):
+        for j in range(sizes[0]):
+            a[j] = X[i, j]
+        at = 0
+        for l in range(layers):
+            n_in, n_out = sizes[l], sizes[l + 1]
+            for o in range(n_out):
+                s = theta[at + n_out * n_in + o]
+                for j in range(n_in):
+                    s += theta[at + o * n_in + j] * a[j]
+                z[o] = s
+            at += n_out * n_in + n_out
+            for o in range(n_out):
+                if l < layers - 1:
+                    a[o] = z[o] if z[o] > 0.0 else 0.0
+                else:
+                    a[o] = 1.0 / (1.0 + math.exp(-z[o]))
+        out[i] = a[0]
+
+
+@kernel
+def network_gradient(sizes, theta, X, Y, rows, start, stop, g):
+    """The summed cross-entropy of the samples rows[start:stop] and, into g, the gradient of its
+    mean over them (backpropagation, as the course's backward_propagation computes it)."""
+    layers = sizes.shape[0] - 1
+    width = 0
+    for l in range(sizes.shape[0]):
+        width = max(width, sizes[l])
+    acts = np.zeros((layers + 1, width))  # each layer's activations for one sample
+    delta = np.zeros(width)
+    above = np.zeros(width)
+    offsets = np.zeros(layers + 1, np.int64)
+    for l in range(layers):
+        offsets[l + 1] = offsets[l] + sizes[l + 1] * sizes[l] + sizes[l + 1]
+    g[:] = 0.0
+    m = stop - start
+    cost = 0.0
+    for k in range(start, stop):
+        i = rows[k]
+        for j in range(sizes[0]):
+            acts[0, j] = X[i, j]
+        for l in range(layers):
+            n_in, n_out, at = sizes[l], sizes[l + 1], offsets[l]
+            for o in range(n_out):
+                s = theta[at + n_out * n_in + o]
+                for j in range(n_in):
+                    s += theta[at + o * n_in + j] * acts[l, j]
+                if l < layers - 1:
+                    acts[l + 1, o] = s if s > 0.0 else 0.0
+                else:
+                    acts[l + 1, o] = 1.0 / (1.0 + math.exp(-s))
+        p = acts[layers, 0]
+        cost += -math.log(p) if Y[i] == 1.0 else -math.log(1.0 - p)
+        delta[0] = (p - Y[i]) / m  # ∂(mean cost)/∂z at the sigmoid
+        for l in range(layers - 1, -1, -1):
+            n_in, n_out, at = sizes[l], sizes[l + 1], offsets[l]
+            for o in range(n_out):
+                for j in range(n_in):
+                    g[at + o * n_in + j] += delta[o] * acts[l, j]
+                g[at + n_out * n_in + o] += delta[o]
+            if l > 0:
+                for j in range(n_in):
+                    s = 0.0
+                    for o in range(n_out):
+                        s += theta[at + o * n_in + j] * delta[o]
+                    above[j] = s if acts[l, j] > 0.0 else 0.0  # ReLU's derivative
+                for j in range(n_in):
+                    delta[j] = above[j]
+    return cost
+
+
+@kernel
+def train_network(sizes, X, Y, theta, opt, h, lrs, order, batch_size, every, costs, snapshots):
+    """Mini-batch training: epoch e visits the samples in order[e] in batches of batch_size (the
+    last one smaller), each batch one step of optimizer `opt` on every parameter by the same rule
+    as the surfaces (`step`), t counted per batch. costs[e]: the epoch's summed cost over m;
+    snapshots[k]: the parameters after epoch (k + 1)·every. Returns the first epoch whose cost is
+    not finite, or −1."""
+    h = (h[0], h[1], h[2], h[3], h[4], h[5], h[6])
+    corrected = h[3] != 0.0 and (opt == ADAM or opt == ADAMW or opt == MOMENTUM)
+    n = theta.shape[0]
+    g = np.empty(n)
+    s1 = np.zeros(n)
+    s2 = np.zeros(n)
+    m = X.shape[0]
+    t = 0
+    c1, c2 = 1.0, 1.0
+    for epoch in range(order.shape[0]):
+        total = 0.0
+        for start in range(0, m, batch_size):
+            stop = min(start + batch_size, m)
+            total += network_gradient(sizes, theta, X, Y, order[epoch], start, stop, g)
+            t += 1
+            if corrected:
+                c1, c2 = bias_corrections(h, t)
+            for k in range(n):
+                theta[k], s1[k], s2[k] = step(opt, h, lrs[epoch], c1, c2, theta[k], g[k], s1[k], s2[k])
+        costs[epoch] = total / m
+        if not math.isfinite(costs[epoch]):
+            costs[epoch:] = math.nan
+            return epoch
+        if (epoch + 1) % every == 0:
+            snapshots[(epoch + 1) // every - 1, :] = theta
+    return -1
+
+
+@kernel
+def network_costs(sizes, thetas, X, Y, out):
+    """The mean cross-entropy over all samples for each row of thetas (a loss landscape's points)."""
+    p = np.empty(X.shape[0])
+    for k in range(thetas.shape[0]):
+        network_forward(sizes, thetas[k], X, p)
+        total = 0.0
+        for i in range(X.shape[0]):
+            total += -math.log(p[i]) if Y[i] == 1.0 else -math.log(1.0 - p[i])
+        out[k] = total / X.shape[0]

@@ -22,7 +22,7 @@ __all__ = ["Surface", "SurfaceKind", "Parameter", "SURFACES", "Curvature", "name
            "kernel_array", "curvature", "box_sharpness", "quadratic_hessian", "ridge_path", "lasso_breakpoints",
            "lasso_path", "box_minimum", "features", "feature_samples",
            "feature_statistics", "SCALE_BY", "neuron", "neuron_samples", "formula", "FormulaError",
-           "compile_formula", "FORMULA_FUNCTIONS", "MAX_FORMULA_LENGTH",
+           "compile_formula", "FORMULA_FUNCTIONS", "MAX_FORMULA_LENGTH", "moons",
            "DEFAULT_FORMULA",
            "minimum_fraction", "PARAMETERS", "SORT_KEYS"]
 
@@ -473,6 +473,22 @@ def neuron(batchnorm=True, n_samples=4096, seed=0):
                    params=dict(n_samples=m, seed=seed), bounds=(-4.0, 4.0, -4.0, 4.0),
                    minima=((float(w_star[0]), float(w_star[1])),), start=(0.6, 1.1),
                    kernel_id=SURFACES[name].kernel_id, coefficients=coefficients)
+
+
+def moons(n_samples=300, noise=0.2, seed=3):
+    """Two interleaving half circles with Gaussian noise, exactly as sklearn.datasets.make_moons
+    draws them from np.random.RandomState(seed) (the course's assignment: np.random.seed(3), then
+    make_moons(n_samples=300, noise=.2)). Returns (X (m, 2), y (m,) of 0.0 and 1.0)."""
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    rng = np.random.RandomState(seed)
+    X = np.vstack([np.append(np.cos(np.linspace(0, np.pi, n_out)), 1 - np.cos(np.linspace(0, np.pi, n_in))),
+                   np.append(np.sin(np.linspace(0, np.pi, n_out)), 1 - np.sin(np.linspace(0, np.pi, n_in)) - 0.5)]).T
+    y = np.hstack([np.zeros(n_out), np.ones(n_in)])
+    order = np.arange(n_samples)
+    rng.shuffle(order)
+    X, y = X[order], y[order]
+    return X + rng.normal(scale=noise, size=X.shape), y
 
 
 DEFAULT_FORMULA = "sin(x)*cos(y) + 0.1*(x**2 + y**2)"

@@ -680,3 +680,36 @@ def test_batchnorm_running_averages_are_torchs():
     expected_mean, expected_var, _, _ = batchnorm_expected("small")
     np.testing.assert_allclose(unpack(mean_chart["data"][1]["y"])[1:], expected_mean[:, 0], rtol=1e-6)
     np.testing.assert_allclose(unpack(var_chart["data"][1]["y"])[1:], expected_var[:, 0], rtol=1e-6)
+
+
+def test_network_page_sets_its_table_beside_the_courses():
+    at = app("network")
+    assert_healthy(at)
+    table = at.dataframe[0].value
+    ours, course = table.iloc[:, 1].tolist(), table.iloc[:, 2].tolist()
+    assert ours == ["79.7 %", "79.7 %", "94.0 %"] and course == ["79.7 %", "79.7 %", "94 %"]
+    regions = chart_specs(at)[:3]
+    for spec in regions:  # the decision regions animate: a grid for every 250 epochs, 0 … 10 000
+        frames = spec["player"]["frames"][0]
+        assert frames["at"] == list(range(0, 10_001, 250)) and frames["shape"] == [31, 31]
+    costs = next(s for s in chart_specs(at) if s["layout"]["yaxis"].get("type") == "log")
+    adam = unpack(costs["data"][2]["y"])
+    assert len(adam) == 10_000 and adam[-1] < 0.2 < unpack(costs["data"][0]["y"])[-1]
+
+
+def test_network_page_with_the_scheduled_decay_catches_up():
+    at = app("network", nw_schedule="decay")
+    assert_healthy(at)
+    table = at.dataframe[0].value
+    gd, momentum, adam = (float(v.rstrip(" %")) for v in table.iloc[:, 1])
+    assert gd > 94.6 and abs(momentum - 95.6) <= 2 and abs(adam - 94.0) <= 2
+    assert table.iloc[:, 2].tolist() == ["94.6 %", "95.6 %", "94 %"]
+
+
+def test_network_landscape_slice_centres_on_the_trained_weights():
+    at = app("network")
+    contour = next(s for s in chart_specs(at) if s["data"][0]["type"] == "contour")
+    logs = np.array(contour["data"][0]["z"])
+    assert logs.shape == (51, 51) and np.unravel_index(np.argmin(logs), logs.shape) == (25, 25)
+    keskar = next(s for s in chart_specs(at) if "a: 0" in s["layout"].get("xaxis", {}).get("title", {}).get("text", ""))
+    assert len(unpack(keskar["data"][0]["y"])) == 61

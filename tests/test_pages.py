@@ -75,7 +75,7 @@ def raw_option(widget, label):
     import optimizers
     import surfaces
     candidates = [*surfaces.names(), *optimizers.names(), *optimizers.schedule_names(), *surfaces.SCALE_BY,
-                  *optimizers.L1_MODES, *range(12)]
+                  *optimizers.L1_MODES, "decay", *range(12)]
     if label.lstrip("-").isdigit():
         candidates.insert(0, int(label))
     for candidate in candidates:

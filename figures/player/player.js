@@ -6,6 +6,9 @@
 //              current position (the last segment interpolated), the head sits at its tip;
 //   snapshots  [{trace, at: [step…], x, y}]: a cloud of points seen at the steps `at`, each flattened
 //              (len(at) × members), interpolated in between;
+//   frames     [{traces, at: [step…], shape: [ny, nx], z, scale}]: a grid (heatmap, contour) seen at
+//              the steps `at`, flattened (len(at) × ny × nx, times scale): the traces show the last
+//              one seen (e.g. a classifier's decision regions over the epochs);
 //   unit       {name, scale, offset, digits}: the readout is offset + position × scale (epochs, days),
 //              else the step.
 // Every figure mounted together shares one timeline: one Play drives paired maps.
@@ -81,7 +84,31 @@
     const snapshots = (animation.snapshots || []).map((s) => ({
       trace: s.trace, at: s.at, members: s.members, x: decode(s.x), y: decode(s.y),
     }));
-    return {steps: animation.steps, grow: grow, snapshots: snapshots, unit: animation.unit || null};
+    const frames = (animation.frames || []).map((f) => ({
+      traces: f.traces, at: f.at, ny: f.shape[0], nx: f.shape[1], z: decode(f.z), scale: f.scale || 1, shown: -1,
+    }));
+    return {steps: animation.steps, grow: grow, snapshots: snapshots, frames: frames, unit: animation.unit || null};
+  }
+
+  // The grid a frames entry shows at position `pos`: the last one seen (rows of numbers).
+  function gridAt(f, pos) {
+    let j = 0;
+    while (j + 1 < f.at.length && f.at[j + 1] <= pos) j++;
+    return j;
+  }
+
+  function showGrids(div, animation, pos) {
+    for (const f of animation.frames || []) {
+      const j = gridAt(f, pos);
+      if (j === f.shown) continue;  // a new grid only when the position passes its step
+      f.shown = j;
+      const rows = [];
+      const base = j * f.ny * f.nx;
+      for (let r = 0; r < f.ny; r++) {
+        rows.push(Array.from(f.z.subarray(base + r * f.nx, base + (r + 1) * f.nx), (v) => v * f.scale));
+      }
+      Plotly.restyle(div, {z: f.traces.map(() => rows)}, f.traces).catch(() => null);
+    }
   }
 
   // A map drawn true (equal aspect: scaleanchor) is as tall as its width and ranges make it, within
@@ -314,6 +341,8 @@
       for (const p of animated) {
         const own = p.animation.steps === steps ? state.pos : state.pos * p.animation.steps / (steps || 1);
         const frame = frameAt(p.animation, own);
+        showGrids(p.div, p.animation, own);
+        if (!frame.traces.length) continue;
         if (!(state.playing && paint(p.div, frame))) {
           Plotly.animate(p.div, frame, {transition: {duration: 0}, frame: {duration: 0, redraw: false},
                                         mode: "immediate"}).catch(() => null);
@@ -366,5 +395,5 @@
             seek: (pos) => { setPlaying(false); state.pos = pos; draw(); }};
   }
 
-  window.DescentPlayer = {mount: mount, frameAt: frameAt, prepare: prepare};
+  window.DescentPlayer = {mount: mount, frameAt: frameAt, prepare: prepare, gridAt: gridAt};
 })();

@@ -1,0 +1,176 @@
+"""Lesson 12: a real network — the course's week-2 experiment (a [2, 5, 2, 1] network on 300 moons
+samples, mini-batches of 64) trained in the core with GD, momentum and Adam: the decision regions
+over the epochs, the accuracy table beside the course's, a slice of the loss landscape around the
+trained weights (Li et al. 2018) and Keskar et al.'s line from a small-batch to a large-batch solution."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import figures
+import optimizers
+import surfaces
+from app_pages import common, controls
+from app_pages.i18n import t
+
+P = "nw_"
+RATES = (0.0001, 0.0003, 0.0007, 0.001, 0.003, 0.01, 0.03)
+BATCHES = (8, 16, 32, 64, 128, 300)
+RACERS = {"gd": {}, "momentum": {"beta": 0.9}, "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}}
+DECAY_RATES = {"gd": 0.1, "momentum": 0.1, "adam": 0.01}  # the course's α₀ with the scheduled decay
+DECAY_EVERY = 1000
+# The course's training accuracies after 10 000 epochs (constant α = 0.0007; scheduled decay)
+PUBLISHED = {"constant": {"gd": 79.7, "momentum": 79.7, "adam": 94.0},
+             "decay": {"gd": 94.6, "momentum": 95.6, "adam": 94.0}}
+SEEDS = (0, 1, 2)
+FRAME_EVERY = 250  # epochs between two pictures of the decision regions
+GRID = np.linspace(-1.5, 2.5, 31), np.linspace(-1.25, 1.75, 31)
+SLICE = np.linspace(-1.0, 1.0, 51)
+LINE = np.linspace(-1.0, 2.0, 61)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def train(optimizer, schedule, lr, batch_size, epochs, seed=0):
+    """One training run of the course's network: (costs per epoch, parameters every FRAME_EVERY
+    epochs from the start, final parameters, diverged epoch or None)."""
+    X, y = surfaces.moons()
+    decay = schedule == "decay"
+    run = optimizers.train_network(X, y, optimizer, lr=DECAY_RATES[optimizer] if decay else lr, epochs=epochs,
+                                   batch_size=batch_size, seed=seed, decay_every=DECAY_EVERY if decay else None,
+                                   every=FRAME_EVERY, **RACERS[optimizer])
+    start = optimizers.network_init(optimizers.NETWORK, 3 + seed)
+    return run.costs, np.vstack([start, run.snapshots]), run.theta, run.diverged_at
+
+
+def accuracy(theta):
+    return 100.0 * optimizers.network_accuracy(theta, *surfaces.moons())
+
+
+def regions(snapshots):
+    """The probability of class 1 over GRID for each snapshot: (frames, ny, nx)."""
+    gx, gy = np.meshgrid(*GRID)
+    plane = np.column_stack([gx.ravel(), gy.ravel()])
+    return np.array([optimizers.network_output(theta, plane).reshape(gx.shape) if np.all(np.isfinite(theta))
+                     else np.full(gx.shape, 0.5) for theta in snapshots])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def landscape(theta, snapshots):
+    """The cost over the plane θ* + a·d₁ + b·d₂ (two filter-normalised random directions), and the
+    training path projected onto it with the share of its length the plane holds."""
+    X, y = surfaces.moons()
+    d1, d2 = (optimizers.filter_normalized_direction(theta, seed=k) for k in (0, 1))
+    a, b = np.meshgrid(SLICE, SLICE)
+    losses = optimizers.network_costs(theta + a.ravel()[:, None] * d1 + b.ravel()[:, None] * d2, X, y)
+    basis = np.column_stack([d1, d2])
+    path = np.linalg.lstsq(basis, (snapshots - theta).T, rcond=None)[0].T
+    steps = np.diff(snapshots, axis=0)
+    captured = np.linalg.norm(np.diff(path, axis=0) @ basis.T, axis=1).sum() / np.linalg.norm(steps, axis=1).sum()
+    return losses.reshape(a.shape), path, captured
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def keskar_line(small, large):
+    """Train and test cost along a·θ_large + (1 − a)·θ_small for a in LINE."""
+    thetas = LINE[:, None] * large + (1.0 - LINE[:, None]) * small
+    train_set, test_set = surfaces.moons(), surfaces.moons(seed=4)
+    return optimizers.network_costs(thetas, *train_set), optimizers.network_costs(thetas, *test_set)
+
+
+def percent(value):
+    return "—" if value is None or not np.isfinite(value) else f"{value:.1f} %"
+
+
+PARAMETERS = len(optimizers.network_init())
+common.header("network", parameters=PARAMETERS)
+with st.sidebar:
+    schedule = controls.select(P + "schedule", t("network.schedule"), ("constant", "decay"), "constant",
+                               format_func=lambda s: t(f"network.schedule_{s}"))
+    lr = 0.0007
+    if schedule == "constant":
+        lr = controls.select_slider(P + "lr", t("network.lr"), RATES, 0.0007, format_func=common.plain)
+    batch = controls.select_slider(P + "batch", t("network.batch"), BATCHES, 64)
+    epochs = controls.slider(P + "epochs", t("network.epochs"), 1000, 10_000, 10_000, 1000)
+    focus = controls.select(P + "focus", t("network.focus"), tuple(RACERS), "adam",
+                            format_func=lambda n: t(f"optimizer.{n}"))
+    seeds = controls.toggle(P + "seeds", t("network.seeds"), False, help=t("network.seeds_help"))
+
+style = common.style()
+X, y = surfaces.moons()
+with st.spinner(t("network.training")):
+    runs = {name: train(name, schedule, lr, batch, epochs) for name in RACERS}
+rates = {name: DECAY_RATES[name] if schedule == "decay" else lr for name in RACERS}
+
+# --- the stage: the decision regions over the epochs --------------------------------------------------
+st.subheader(t("network.regions_title", rates=" · ".join(common.plain(v) for v in dict.fromkeys(rates.values()))))
+labels = {"x": "x₁", "y": "x₂", "boundary": t("network.boundary"), "class_0": t("network.class_0"),
+          "class_1": t("network.class_1")}
+frames = np.arange(0, epochs + 1, FRAME_EVERY)
+unit = {"name": t("network.epoch"), "scale": 1.0, "offset": 0.0, "digits": 0}
+pictures = [figures.boundary_figure(*GRID, regions(snapshots), frames, X, y, style=style, labels=labels, unit=unit,
+                                    title=t(f"optimizer.{name}"))
+            for name, (_, snapshots, _, _) in runs.items()]
+common.chart(pictures, "nw_regions")  # one Play drives the three
+for name, (_, _, _, diverged) in runs.items():
+    if diverged is not None:
+        st.warning(t("network.diverged", name=t(f"optimizer.{name}"), epoch=diverged + 1), icon="⚠️")
+st.markdown(t("network.regions_intro", epochs=f"{epochs:,}".replace(",", " "), batch=batch))
+common.chart(figures.curve_figure(
+    [figures.Curve(t(f"optimizer.{name}"), figures.color(name), costs, x=np.arange(1, epochs + 1))
+     for name, (costs, _, _, _) in runs.items()],
+    style=style, x_title=t("network.epoch"), y_title=t("network.cost"), log_y=True,
+    diverged_text=t("common.diverged_note")), "nw_costs")
+
+# --- the accuracy table beside the course's ------------------------------------------------------------
+st.subheader(t("network.table_title"))
+course_setting = batch == 64 and epochs == 10_000 and (schedule == "decay" or lr == 0.0007)
+table = {t("network.col_optimizer"): [t(f"optimizer.{name}") for name in RACERS],
+         t("network.col_ours"): [percent(accuracy(theta)) for _, _, theta, _ in runs.values()]}
+if course_setting:
+    table[t("network.col_course")] = [f"{PUBLISHED[schedule][name]:g} %" for name in RACERS]
+if seeds:
+    with st.spinner(t("network.training_seeds")):
+        spread = {name: [accuracy(train(name, schedule, lr, batch, epochs, seed)[2]) for seed in SEEDS]
+                  for name in RACERS}
+    table[t("network.col_seeds", n=len(SEEDS))] = [f"{np.mean(v):.1f} ± {np.std(v):.1f} %" for v in spread.values()]
+    table[t("network.col_each")] = [" · ".join(f"{a:.1f}" for a in v) for v in spread.values()]
+st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+ours = {name: percent(accuracy(theta)) for name, (_, _, theta, _) in runs.items()}
+st.markdown(t(f"network.table_intro_{schedule}" if course_setting else "network.table_intro_other", **ours))
+st.page_link("app_pages/momentum.py", label=t("network.to_momentum"), icon="↩️", query_params={"mo_equal": "true"})
+
+# --- a slice of the loss landscape ------------------------------------------------------------------------
+st.subheader(t("network.landscape_title", name=t(f"optimizer.{focus}")))
+_, snapshots, theta, diverged = runs[focus]
+if diverged is None:
+    losses, path, captured = landscape(theta, snapshots)
+    slice_labels = {"a": "a (d₁)", "b": "b (d₂)", "log_loss": t("network.log_cost"), "path": t("network.path"),
+                    "trained": t("network.trained")}
+    left, right = st.columns(2)
+    with left:
+        common.chart(figures.landscape_figure(SLICE, SLICE, losses, path, style=style, labels=slice_labels),
+                     "nw_slice")
+    with right:
+        common.chart(figures.landscape_figure(SLICE, SLICE, losses, path, style=style, labels=slice_labels,
+                                              three_d=True), "nw_slice3d")
+    st.markdown(t("network.landscape_intro", captured=f"{100 * captured:.1f}", others=PARAMETERS - 2,
+                  low=common.number(float(losses.min()), 4), high=common.number(float(losses.max()), 3)))
+else:
+    st.info(t("network.no_landscape"), icon="ℹ️")
+
+# --- sharp and flat, in a real network --------------------------------------------------------------------
+st.subheader(t("network.keskar_title"))
+small = runs["adam"][2] if batch < len(X) else train("adam", schedule, lr, 16, epochs)[2]
+small_batch = batch if batch < len(X) else 16
+large = train("adam", schedule, lr, len(X), epochs)[2]
+train_line, test_line = keskar_line(small, large)
+common.chart(figures.curve_figure(
+    [figures.Curve(t("network.train_cost"), "#0072B2", train_line, x=LINE),
+     figures.Curve(t("network.test_cost"), "#D55E00", test_line, x=LINE, dash="dash")],
+    style=style, x_title=t("network.a_axis", small=small_batch, large=len(X)), y_title=t("network.cost"), log_y=True,
+    shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": v, "x1": v, "y0": 0, "y1": 1,
+             "line": {"color": "#888", "width": 2, "dash": "dot"}} for v in (0.0, 1.0)]), "nw_keskar")
+st.markdown(t("network.keskar_intro", small=small_batch, large=len(X), small_acc=percent(accuracy(small)),
+              large_acc=percent(accuracy(large))))
+
+common.what_to_notice("network", **ours, captured=f"{100 * captured:.1f}" if diverged is None else "—")
