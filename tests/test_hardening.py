@@ -35,8 +35,11 @@ def test_link_text_is_shown_inside_one_code_span(payload):
     lines = notice.split("\n")
     assert len(lines) == 3, notice  # the sentence and one item per bad value, nothing more
     for key, line in zip(("mo_beta", "mo_steps"), lines[1:]):
-        match = re.fullmatch(rf"- \*\*{key}\*\* = `([^`]*)` \(not a number in \[[^\]]*\]\)", line)
+        match = re.fullmatch(rf"- \*\*{key}\*\* = `([^`]*)` \((.*)\)", line)
         assert match, line
+        reason = match.group(2)
+        assert re.fullmatch(r"not a number in \[[^\]]*\]", reason.replace("\\", "")), line
+        assert "\\[" in reason  # the reason too is escaped text, never markup
         shown = match.group(1)
         assert shown == shown.strip() and len(shown) <= 40
         assert not any(ord(c) < 32 or c in "\u202e\u2066\u200b" for c in shown)
