@@ -46,6 +46,7 @@ def accuracy(theta):
     return 100.0 * optimizers.network_accuracy(theta, *surfaces.moons())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
 def regions(snapshots):
     """The probability of class 1 over GRID for each snapshot: (frames, ny, nx)."""
     gx, gy = np.meshgrid(*GRID)
@@ -77,6 +78,28 @@ def keskar_line(small, large):
     return optimizers.network_costs(thetas, *train_set), optimizers.network_costs(thetas, *test_set)
 
 
+@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={figures.Style: repr})
+def stage(schedule, lr, batch, epochs, style, labels):
+    """The three maps of decision regions under one Play (built once per setting and language)."""
+    labels = dict(labels)
+    frames = np.arange(0, epochs + 1, FRAME_EVERY)
+    unit = {"name": labels["epoch"], "scale": 1.0, "offset": 0.0, "digits": 0}
+    X, y = surfaces.moons()
+    return [figures.boundary_figure(*GRID, regions(train(name, schedule, lr, batch, epochs)[1]), frames, X, y,
+                                    style=style, labels=labels, unit=unit, title=labels[name])
+            for name in RACERS]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={figures.Style: repr})
+def cost_figure(schedule, lr, batch, epochs, style, titles):
+    """The cost after every epoch of the three runs."""
+    x_title, y_title, diverged, names = titles
+    return figures.curve_figure(
+        [figures.Curve(label, figures.color(name), train(name, schedule, lr, batch, epochs)[0],
+                       x=np.arange(1, epochs + 1)) for name, label in zip(RACERS, names)],
+        style=style, x_title=x_title, y_title=y_title, log_y=True, diverged_text=diverged)
+
+
 def percent(value):
     return "—" if value is None or not np.isfinite(value) else f"{value:.1f} %"
 
@@ -103,23 +126,18 @@ rates = {name: DECAY_RATES[name] if schedule == "decay" else lr for name in RACE
 
 # --- the stage: the decision regions over the epochs --------------------------------------------------
 st.subheader(t("network.regions_title", rates=" · ".join(common.plain(v) for v in dict.fromkeys(rates.values()))))
-labels = {"x": "x₁", "y": "x₂", "boundary": t("network.boundary"), "class_0": t("network.class_0"),
-          "class_1": t("network.class_1")}
-frames = np.arange(0, epochs + 1, FRAME_EVERY)
-unit = {"name": t("network.epoch"), "scale": 1.0, "offset": 0.0, "digits": 0}
-pictures = [figures.boundary_figure(*GRID, regions(snapshots), frames, X, y, style=style, labels=labels, unit=unit,
-                                    title=t(f"optimizer.{name}"))
-            for name, (_, snapshots, _, _) in runs.items()]
+pictures = stage(schedule, lr, batch, epochs, style, tuple(sorted({
+    "x": "x₁", "y": "x₂", "boundary": t("network.boundary"), "class_0": t("network.class_0"),
+    "class_1": t("network.class_1"), "epoch": t("network.epoch"),
+    **{name: t(f"optimizer.{name}") for name in RACERS}}.items())))
 common.chart(pictures, "nw_regions")  # one Play drives the three
 for name, (_, _, _, diverged) in runs.items():
     if diverged is not None:
         st.warning(t("network.diverged", name=t(f"optimizer.{name}"), epoch=diverged + 1), icon="⚠️")
 st.markdown(t("network.regions_intro", epochs=f"{epochs:,}".replace(",", " "), batch=batch))
-common.chart(figures.curve_figure(
-    [figures.Curve(t(f"optimizer.{name}"), figures.color(name), costs, x=np.arange(1, epochs + 1))
-     for name, (costs, _, _, _) in runs.items()],
-    style=style, x_title=t("network.epoch"), y_title=t("network.cost"), log_y=True,
-    diverged_text=t("common.diverged_note")), "nw_costs")
+common.chart(cost_figure(schedule, lr, batch, epochs, style, (
+    t("network.epoch"), t("network.cost"), t("common.diverged_note"), tuple(t(f"optimizer.{n}") for n in RACERS))),
+    "nw_costs")
 
 # --- the accuracy table beside the course's ------------------------------------------------------------
 st.subheader(t("network.table_title"))

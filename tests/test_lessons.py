@@ -689,8 +689,8 @@ def test_network_page_sets_its_table_beside_the_courses():
     ours, course = table.iloc[:, 1].tolist(), table.iloc[:, 2].tolist()
     assert ours == ["79.7 %", "79.7 %", "94.0 %"] and course == ["79.7 %", "79.7 %", "94 %"]
     regions = chart_specs(at)[:3]
-    for spec in regions:  # the decision regions animate: a grid for every 250 epochs, 0 … 10 000
-        frames = spec["player"]["frames"][0]
+    for region in regions:  # the decision regions animate: a grid for every 250 epochs, 0 … 10 000
+        frames = region["player"]["frames"][0]
         assert frames["at"] == list(range(0, 10_001, 250)) and frames["shape"] == [31, 31]
     costs = next(s for s in chart_specs(at) if s["layout"]["yaxis"].get("type") == "log")
     adam = unpack(costs["data"][2]["y"])
