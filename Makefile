@@ -20,7 +20,7 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.app-installed
 	touch $@
 
 run: $(VENV)/.app-installed
-	@echo "Loading the numerical kernels (compiled once: about 15 s on a new machine)..."
+	@echo "Loading the numerical kernels (compiled once: about a minute on a new machine)..."
 	@$(PY) -c "import optimizers; optimizers.warm_up()"
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 

@@ -37,7 +37,8 @@ def boundary_figure(grid_x, grid_y, probabilities, at, X, y, *, style, labels, t
 
 def landscape_figure(a, b, losses, path, *, style, labels, title=None, three_d=False):
     """A loss surface over a plane through the trained weights (coordinates a, b along two
-    directions): contours on a log scale, or a 3-D mesh; the training path projected onto the plane."""
+    directions): contours of log₁₀ loss (light low, dark high, as on every map), or a 3-D mesh; the
+    training path projected onto the plane."""
     finite = np.isfinite(losses) & (losses > 0)
     # a cost that overflowed (log of 0 at a saturated unit) is drawn at the highest finite one
     logs = np.log10(np.where(finite, losses, losses[finite].max() if finite.any() else 1.0))
@@ -61,8 +62,7 @@ def landscape_figure(a, b, losses, path, *, style, labels, title=None, three_d=F
                          "name": labels["path"], "line": {"color": "#D55E00", "width": style.line_width * 2}})
         return Prepared({"data": data, "layout": layout})
     data = [{"type": "contour", "x": a.tolist(), "y": b.tolist(), "z": np.round(logs, 4).tolist(),
-             "colorscale": "Blues", "reversescale": True, "ncontours": 24, "hoverinfo": "skip",
-             "colorbar": {"title": {"text": labels["log_loss"], "side": "right"}, "thickness": 14},
+             "colorscale": "Blues", "reversescale": True, "ncontours": 24, "hoverinfo": "skip", "showscale": False,
              "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 1, "color": "#445"}},
             {"type": "scatter", "x": packed(path[:, 0]), "y": packed(path[:, 1]), "mode": "lines+markers",
              "name": labels["path"], "line": {"color": "#D55E00", "width": style.line_width},

@@ -492,13 +492,19 @@ def learning_rates(schedule, lr, steps, *, warmup=0, steps_per_epoch=1, **params
 
 def warm_up():
     """Compile (or load from Numba's disk cache) every kernel, so no page view waits for it:
-    ≈ 12 s once on a new machine, ≈ 0.5 s afterwards."""
+    ≈ 70 s once on a new 2-core machine (the ensemble kernel alone ≈ 45 s), ≈ 2 s afterwards."""
     data = surfaces.regression(n_samples=8)
     run(data, "adam", steps=3, lr=0.1, batch_size=2, noise=0.1)
     run_ensemble("rosenbrock", "adam", starts=np.zeros((2, 2)), steps=3, lr=0.01, noise=0.1)
     ema([1.0, 2.0], 0.5)
     data.f(np.zeros(2), np.zeros(2))
     data.batch_grad(0.0, 0.0, [0, 1])
+    typed = surfaces.formula("x**2 + y")  # the formula's own kernels
+    run(typed, "gd", steps=2, lr=0.1)
+    run_ensemble(typed, "gd", starts=np.zeros((2, 2)), steps=2, lr=0.1)
+    X, y = surfaces.moons(8)  # the network's
+    trained = train_network(X, y, "adam", epochs=2, batch_size=4)
+    network_costs(trained.theta[None, :], X, y)
 
 
 # ----------------------------------------------------------------------------- averages

@@ -2,6 +2,8 @@
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,8 @@ def base_url():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
         pytest.skip("Chromium is not installed (make test installs it)")
+    # as `make run` starts it: every kernel compiled (or loaded from Numba's cache) before the first visitor
+    subprocess.run([sys.executable, "-c", "import optimizers; optimizers.warm_up()"], cwd=ROOT, check=True)
     with served() as url:
         yield url
 
