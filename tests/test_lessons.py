@@ -693,8 +693,9 @@ def test_network_page_sets_its_table_beside_the_courses():
         frames = region["player"]["frames"][0]
         assert frames["at"] == list(range(0, 10_001, 250)) and frames["shape"] == [31, 31]
     costs = next(s for s in chart_specs(at) if s["layout"]["yaxis"].get("type") == "log")
-    adam = unpack(costs["data"][2]["y"])
-    assert len(adam) == 10_000 and adam[-1] < 0.2 < unpack(costs["data"][0]["y"])[-1]
+    adam, epochs = unpack(costs["data"][2]["y"]), unpack(costs["data"][2]["x"])
+    assert len(adam) == 1000 and epochs[0] == 1 and epochs[-1] == 10_000  # every 10th epoch, the last included
+    assert adam[-1] < 0.2 < unpack(costs["data"][0]["y"])[-1]
 
 
 def test_network_page_with_the_scheduled_decay_catches_up():
