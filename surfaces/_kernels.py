@@ -160,6 +160,48 @@ def workspace(sid, p, points):
     return np.empty((int(p[0]) if sid == FORMULA else 0, 3, points))
 
 
+@helper
+def _unary(op, u, c):
+    """A formula's function of one argument at u: (φ(u), φ'(u), φ''(u)); c is POWC's exponent."""
+    if op == OP_POWC:
+        return _power(u, c)
+    if op == OP_SIN:
+        f0, f1, f2 = math.sin(u), math.cos(u), -math.sin(u)
+    elif op == OP_COS:
+        f0, f1, f2 = math.cos(u), -math.sin(u), -math.cos(u)
+    elif op == OP_TAN:
+        f0 = math.tan(u)
+        f1 = 1.0 + f0 * f0
+        f2 = 2.0 * f0 * f1
+    elif op == OP_EXP:
+        f0 = math.exp(u)
+        f1 = f2 = f0
+    elif op == OP_LOG:
+        f0 = math.log(u) if u > 0.0 else (-math.inf if u == 0.0 else math.nan)
+        f1, f2 = 1.0 / u, -1.0 / (u * u)
+    elif op == OP_SQRT:
+        f0 = math.sqrt(u) if u >= 0.0 else math.nan
+        f1 = 0.5 / f0
+        f2 = -0.5 * f1 / u
+    elif op == OP_ABS:
+        f0, f1, f2 = abs(u), (1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)), 0.0
+    elif op == OP_TANH:
+        f0 = math.tanh(u)
+        f1 = 1.0 - f0 * f0
+        f2 = -2.0 * f0 * f1
+    elif op == OP_SINH:
+        f0, f1, f2 = math.sinh(u), math.cosh(u), math.sinh(u)
+    elif op == OP_COSH:
+        f0, f1, f2 = math.cosh(u), math.sinh(u), math.cosh(u)
+    elif op == OP_ARCTAN:
+        f0 = math.atan(u)
+        f1 = 1.0 / (1.0 + u * u)
+        f2 = -2.0 * u * f1 * f1
+    else:  # an unknown operation: loudly NaN
+        f0 = f1 = f2 = math.nan
+    return f0, f1, f2
+
+
 @njit(cache=CACHED, error_model="numpy")
 def _formula(p, x, y):
     """Run a formula program in forward mode: every instruction's value with its first and second
@@ -212,42 +254,7 @@ def _formula(p, x, y):
                 p[o + j] = -p[a + j]
         else:  # a function φ of one argument u: φ(u), φ'(u)·∇u, φ''(u)·∇u∇uᵀ + φ'(u)·∇²u
             u = p[a]
-            if op == OP_POWC:
-                f0, f1, f2 = _power(u, c)
-            elif op == OP_SIN:
-                f0, f1, f2 = math.sin(u), math.cos(u), -math.sin(u)
-            elif op == OP_COS:
-                f0, f1, f2 = math.cos(u), -math.sin(u), -math.cos(u)
-            elif op == OP_TAN:
-                f0 = math.tan(u)
-                f1 = 1.0 + f0 * f0
-                f2 = 2.0 * f0 * f1
-            elif op == OP_EXP:
-                f0 = math.exp(u)
-                f1 = f2 = f0
-            elif op == OP_LOG:
-                f0 = math.log(u) if u > 0.0 else (-math.inf if u == 0.0 else math.nan)
-                f1, f2 = 1.0 / u, -1.0 / (u * u)
-            elif op == OP_SQRT:
-                f0 = math.sqrt(u) if u >= 0.0 else math.nan
-                f1 = 0.5 / f0
-                f2 = -0.5 * f1 / u
-            elif op == OP_ABS:
-                f0, f1, f2 = abs(u), (1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)), 0.0
-            elif op == OP_TANH:
-                f0 = math.tanh(u)
-                f1 = 1.0 - f0 * f0
-                f2 = -2.0 * f0 * f1
-            elif op == OP_SINH:
-                f0, f1, f2 = math.sinh(u), math.cosh(u), math.sinh(u)
-            elif op == OP_COSH:
-                f0, f1, f2 = math.cosh(u), math.sinh(u), math.cosh(u)
-            elif op == OP_ARCTAN:
-                f0 = math.atan(u)
-                f1 = 1.0 / (1.0 + u * u)
-                f2 = -2.0 * u * f1 * f1
-            else:  # an unknown operation: loudly NaN
-                f0 = f1 = f2 = math.nan
+            f0, f1, f2 = _unary(op, u, c)
             ux, uy = p[a + 1], p[a + 2]
             p[o] = f0
             p[o + 1] = f1 * ux
@@ -304,38 +311,7 @@ def _formula_gradients(p, xs, ys, gx, gy, v):
         else:
             for j in range(m):
                 u = v[a, 0, j]
-                if op == OP_POWC:
-                    f0, f1, _ = _power(u, c)
-                elif op == OP_SIN:
-                    f0, f1 = math.sin(u), math.cos(u)
-                elif op == OP_COS:
-                    f0, f1 = math.cos(u), -math.sin(u)
-                elif op == OP_TAN:
-                    f0 = math.tan(u)
-                    f1 = 1.0 + f0 * f0
-                elif op == OP_EXP:
-                    f0 = math.exp(u)
-                    f1 = f0
-                elif op == OP_LOG:
-                    f0 = math.log(u) if u > 0.0 else (-math.inf if u == 0.0 else math.nan)
-                    f1 = 1.0 / u
-                elif op == OP_SQRT:
-                    f0 = math.sqrt(u) if u >= 0.0 else math.nan
-                    f1 = 0.5 / f0
-                elif op == OP_ABS:
-                    f0, f1 = abs(u), (1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0))
-                elif op == OP_TANH:
-                    f0 = math.tanh(u)
-                    f1 = 1.0 - f0 * f0
-                elif op == OP_SINH:
-                    f0, f1 = math.sinh(u), math.cosh(u)
-                elif op == OP_COSH:
-                    f0, f1 = math.cosh(u), math.sinh(u)
-                elif op == OP_ARCTAN:
-                    f0 = math.atan(u)
-                    f1 = 1.0 / (1.0 + u * u)
-                else:
-                    f0 = f1 = math.nan
+                f0, f1, _ = _unary(op, u, c)
                 v[i, 0, j] = f0
                 v[i, 1, j] = f1 * v[a, 1, j]
                 v[i, 2, j] = f1 * v[a, 2, j]
