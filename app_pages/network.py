@@ -3,6 +3,8 @@ samples, mini-batches of 64) trained in the core with GD, momentum and Adam: the
 over the epochs, the accuracy table beside the course's, a slice of the loss landscape around the
 trained weights (Li et al. 2018) and Keskar et al.'s line from a small-batch to a large-batch solution."""
 
+import concurrent.futures
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -30,17 +32,36 @@ SLICE = np.linspace(-1.0, 1.0, 51)
 LINE = np.linspace(-1.0, 2.0, 61)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def train(optimizer, schedule, lr, batch_size, epochs, seed=0):
-    """One training run of the course's network: (costs per epoch, parameters every FRAME_EVERY
-    epochs from the start, final parameters, diverged epoch or None)."""
+EPOCHS = 10_000  # the slider's longest run: shorter ones are its prefixes
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def trainings(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
+    """EPOCHS-long runs of the course's network, one per optimizer in `names`, trained side by side
+    (the kernels leave the GIL, so the threads share both cores): {name: (costs per epoch,
+    parameters at the start and every FRAME_EVERY epochs, diverged epoch or None)}."""
     X, y = surfaces.moons()
     decay = schedule == "decay"
-    run = optimizers.train_network(X, y, optimizer, lr=DECAY_RATES[optimizer] if decay else lr, epochs=epochs,
-                                   batch_size=batch_size, seed=seed, decay_every=DECAY_EVERY if decay else None,
-                                   every=FRAME_EVERY, **RACERS[optimizer])
-    start = optimizers.network_init(optimizers.NETWORK, 3 + seed)
-    return run.costs, np.vstack([start, run.snapshots]), run.theta, run.diverged_at
+
+    def one(name):
+        run = optimizers.train_network(X, y, name, lr=DECAY_RATES[name] if decay else lr, epochs=EPOCHS,
+                                       batch_size=batch_size, seed=seed, decay_every=DECAY_EVERY if decay else None,
+                                       every=FRAME_EVERY, **RACERS[name])
+        start = optimizers.network_init(optimizers.NETWORK, 3 + seed)
+        return run.costs, np.vstack([start, run.snapshots]), run.diverged_at
+    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+        return dict(zip(names, pool.map(one, names)))
+
+
+def train(optimizer, schedule, lr, batch_size, epochs, seed=0, alone=False):
+    """One run of `epochs` epochs: (costs per epoch, parameters every FRAME_EVERY epochs from the
+    start, final parameters, diverged epoch or None). The first `epochs` of the EPOCHS-long run,
+    which is exactly what training for `epochs` gives (each epoch's shuffle has its own seed).
+    alone: train this optimizer only, not all three (Keskar's extra batch sizes)."""
+    names = (optimizer,) if alone else tuple(RACERS)
+    costs, snapshots, diverged = trainings(schedule, lr, batch_size, seed, names)[optimizer]
+    shown = snapshots[:epochs // FRAME_EVERY + 1]
+    return costs[:epochs], shown, shown[-1], diverged if diverged is not None and diverged < epochs else None
 
 
 def accuracy(theta):
@@ -116,7 +137,7 @@ with st.sidebar:
     if schedule == "constant":
         lr = controls.select_slider(P + "lr", t("network.lr"), RATES, 0.0007, format_func=common.plain)
     batch = controls.select_slider(P + "batch", t("network.batch"), BATCHES, 64)
-    epochs = controls.slider(P + "epochs", t("network.epochs"), 1000, 10_000, 10_000, 1000)
+    epochs = controls.slider(P + "epochs", t("network.epochs"), 1000, EPOCHS, EPOCHS, 1000)
     focus = controls.select(P + "focus", t("network.focus"), tuple(RACERS), "adam",
                             format_func=lambda n: t(f"optimizer.{n}"))
     seeds = controls.toggle(P + "seeds", t("network.seeds"), False, help=t("network.seeds_help"))
@@ -181,9 +202,9 @@ else:
 
 # --- sharp and flat, in a real network --------------------------------------------------------------------
 st.subheader(t("network.keskar_title"))
-small = runs["adam"][2] if batch < len(X) else train("adam", schedule, lr, 16, epochs)[2]
+small = runs["adam"][2] if batch < len(X) else train("adam", schedule, lr, 16, epochs, alone=True)[2]
 small_batch = batch if batch < len(X) else 16
-large = train("adam", schedule, lr, len(X), epochs)[2]
+large = runs["adam"][2] if batch == len(X) else train("adam", schedule, lr, len(X), epochs, alone=True)[2]
 train_line, test_line = keskar_line(small, large)
 common.chart(figures.curve_figure(
     [figures.Curve(t("network.train_cost"), "#0072B2", train_line, x=LINE),

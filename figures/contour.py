@@ -16,6 +16,17 @@ _RAMP = np.array([[255, 255, 255], [236, 244, 250], [205, 224, 240], [164, 196, 
                  dtype=np.float64)
 
 
+def _palette(ramp=_RAMP, size=256):
+    """The ramp interpolated to `size` colours: an 8-bit palette PNG's colour table."""
+    position = np.linspace(0.0, len(ramp) - 1, size)
+    low = np.minimum(np.floor(position).astype(int), len(ramp) - 2)
+    frac = (position - low)[:, None]
+    return np.rint(ramp[low] * (1 - frac) + ramp[low + 1] * frac).astype(np.uint8)
+
+
+PALETTE = _palette()
+
+
 def grid(surface, n=200, bounds=None):
     """(xs, ys, Z): the surface sampled on an n×n grid over its bounds."""
     xmin, xmax, ymin, ymax = bounds or surface.bounds
@@ -42,13 +53,10 @@ def background_image(surface, n=220, bounds=None):
     """The shaded map as a `layout.images` entry (PNG data URI stretched over the bounds)."""
     xmin, xmax, ymin, ymax = bounds or surface.bounds
     _, _, z = grid(surface, n, bounds)
-    t = shade(z)[::-1]  # image rows run top to bottom
-    position = t * (len(_RAMP) - 1)
-    low = np.clip(np.floor(position).astype(int), 0, len(_RAMP) - 2)
-    frac = (position - low)[..., None]
-    rgb = (_RAMP[low] * (1 - frac) + _RAMP[low + 1] * frac).astype(np.uint8)
+    image = Image.fromarray(np.rint(shade(z)[::-1] * (len(PALETTE) - 1)).astype(np.uint8), "P")  # rows top down
+    image.putpalette(PALETTE.tobytes())
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, format="PNG", compress_level=6)
+    image.save(buffer, format="PNG", compress_level=6)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"source": uri, "xref": "x", "yref": "y", "x": xmin, "y": ymax, "sizex": xmax - xmin,
             "sizey": ymax - ymin, "sizing": "stretch", "layer": "below", "opacity": 1.0}

@@ -16,7 +16,9 @@ from surfaces._numba_cache import ENABLED as CACHED
 
 # IEEE semantics (x/0 → ±inf, NaN) instead of Python's ZeroDivisionError: a divergence is a result,
 # and branch-free division lets the compiler vectorise the loops. Never fastmath (DESIGN §4).
-kernel = njit(cache=CACHED, error_model="numpy")
+# nogil: a kernel releases the interpreter while it runs, so one session's long run (a network's
+# training, an ensemble) does not stop every other session's page (their Python runs on the other core).
+kernel = njit(cache=CACHED, error_model="numpy", nogil=True)
 helper = njit(cache=CACHED, error_model="numpy", inline="always")  # small: inlined into the loops
 
 from surfaces._kernels import batch_loss_and_gradient, gradient, gradients, workspace
@@ -191,6 +193,7 @@ def trajectory(sid, p, features, targets, order, bounds, opt, h, lrs, x0, y0, no
     by the columns above (one array: every argument costs the dispatcher time). Returns the index of
     the first diverged point (from there on every column is NaN), or −1.
     """
+    p = p.copy()  # a formula's workspace is written: never into a Surface another thread may use
     use_batches = bounds.shape[0] > 0
     h = (h[0], h[1], h[2], h[3], h[4], h[5], h[6])  # values, not memory: kept in registers
     corrected = h[3] != 0.0 and (opt == ADAM or opt == ADAMW or opt == MOMENTUM)
@@ -233,6 +236,7 @@ def ensemble(sid, p, opt, h, lrs, x0, y0, noise, seed, out):
     so the compiler vectorises across them. A member that leaves |θ| ≤ LIMIT becomes NaN, and NaN
     then propagates through every later step.
     """
+    p = p.copy()  # a formula's workspace is written: never into a Surface another thread may use
     n = x0.shape[0]
     x = x0.copy()
     y = y0.copy()

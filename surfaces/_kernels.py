@@ -14,7 +14,9 @@ from ._numba_cache import ENABLED as CACHED
 
 # IEEE semantics (x/0 → ±inf, NaN) instead of Python's ZeroDivisionError: a divergence is a result,
 # and branch-free division lets the compiler vectorise the loops. Never fastmath (DESIGN §4).
-kernel = njit(cache=CACHED, error_model="numpy")
+# nogil: a kernel releases the interpreter while it runs, so one session's long run (a network's
+# training, an ensemble) does not stop every other session's page (their Python runs on the other core).
+kernel = njit(cache=CACHED, error_model="numpy", nogil=True)
 helper = njit(cache=CACHED, error_model="numpy", inline="always")  # small: inlined into the loops
 
 BOWL = 0  # curvature/2 · (x² + y²)
@@ -202,12 +204,13 @@ def _unary(op, u, c):
     return f0, f1, f2
 
 
-@njit(cache=CACHED, error_model="numpy")
+@njit(cache=CACHED, error_model="numpy", nogil=True)
 def _formula(p, x, y):
     """Run a formula program in forward mode: every instruction's value with its first and second
     derivatives in x and y, (f, fx, fy, fxx, fxy, fyy), kept in the workspace at the end of p.
     Exact derivatives, no finite differences; a non-finite value is a divergence like any other.
-    (The workspace is written in place: the kernels hold the GIL, so no two runs share it at once.)"""
+    (The workspace is written in place. The kernels run without the GIL, so every kernel called from
+    Python works on its own copy of p: see `evaluate_many`, `trajectory` and `ensemble`.)"""
     n = int(p[0])
     w = 1 + 4 * n  # where the workspace starts
     for i in range(n):
@@ -266,7 +269,7 @@ def _formula(p, x, y):
     return p[o], p[o + 1], p[o + 2], p[o + 3], p[o + 4], p[o + 5]
 
 
-@njit(cache=CACHED, error_model="numpy")
+@njit(cache=CACHED, error_model="numpy", nogil=True)
 def _formula_gradients(p, xs, ys, gx, gy, v):
     """∂f/∂x, ∂f/∂y of a formula program at many points: instruction by instruction over all the
     points at once (value and first derivatives only), so each inner loop is one vectorisable
@@ -405,6 +408,7 @@ def gradients(sid, p, xs, ys, gx, gy, work):
 @kernel
 def evaluate_many(sid, p, xs, ys, out):
     """Fill out[i, :] with derivatives(xs[i], ys[i]) for flat arrays (contour grids, batches)."""
+    p = p.copy()  # a formula's workspace is written: never into a Surface another thread may use
     for i in range(xs.shape[0]):
         d = derivatives(sid, p, xs[i], ys[i])
         for k in range(out.shape[1]):

@@ -182,6 +182,27 @@ def test_contour_background_shades_low_loss_light():
     assert radius.min() > 0 and radius.max() < 2 * np.sqrt(2) + 1e-9
 
 
+def test_contour_raster_is_the_ramp_of_the_shaded_loss():
+    """The map's PNG, decoded, is the five-colour ramp linearly interpolated at each pixel's shade
+    (np.interp per channel), to within the 8-bit palette's rounding; rows run top down."""
+    import base64
+    import io
+
+    from PIL import Image
+    where = surfaces.get("elongated_bowl", condition=30.0, angle=20.0)
+    entry = figures.background_image(where, n=64)
+    png = Image.open(io.BytesIO(base64.b64decode(entry["source"].split(",", 1)[1])))
+    rgb = np.asarray(png.convert("RGB"), dtype=np.float64)
+    _, _, z = figures.grid(where, 64)
+    t = figures.contour.shade(z)[::-1]
+    ramp = figures.contour._RAMP
+    knots = np.linspace(0, 1, len(ramp))
+    expected = np.stack([np.interp(t, knots, ramp[:, c]) for c in range(3)], axis=-1)
+    assert png.size == (64, 64)
+    assert np.abs(rgb - expected).max() <= 1.0
+    assert (entry["x"], entry["y"]) == (where.bounds[0], where.bounds[3])
+
+
 def test_shaded_spans_cover_exactly_the_runs_of_true():
     mask = np.array([0, 1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
     bands = figures.shaded_spans(mask)

@@ -88,6 +88,25 @@ def test_runs_and_ensembles_on_a_formula_are_the_built_in_ones():
                                rtol=1e-12, atol=1e-12)
 
 
+def test_one_formula_shared_by_threads_gives_each_the_serial_numbers():
+    """The kernels run without the GIL and a formula keeps its workspace in its coefficients: every
+    kernel called from Python works on its own copy, so sessions sharing a cached Surface never
+    write into each other's evaluation."""
+    import concurrent.futures
+
+    shared = surfaces.formula("sin(3*x)*cos(2*y) + 0.1*(x**2 + y**2)**2 - tanh(x*y)")
+    starts = [(0.1 * k - 1.0, 0.9 - 0.07 * k) for k in range(16)]
+
+    def one(start):
+        return optimizers.run(shared, "adam", start=start, steps=3000, lr=0.01).points
+
+    serial = [one(start) for start in starts]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(one, starts * 3))
+    for k, points in enumerate(threaded):
+        np.testing.assert_array_equal(points, serial[k % len(starts)])
+
+
 def test_minima_are_found_numerically_and_bounds_are_kept():
     rosenbrock = surfaces.formula("(1 - x)**2 + 100*(y - x**2)**2")
     np.testing.assert_allclose(rosenbrock.minima, [(1.0, 1.0)], atol=1e-10)

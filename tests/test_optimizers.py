@@ -434,6 +434,20 @@ def test_kernels_compile_once_across_surfaces_optimizers_and_inputs():
         assert len(kernel.signatures) == 1, (kernel.__name__, kernel.signatures)
 
 
+def test_every_kernel_releases_the_interpreter():
+    """nogil: a session's long kernel (a network's training, an ensemble) leaves the GIL to the
+    other sessions' pages, which then run on the other core."""
+    import numba
+
+    from optimizers import _kernels as kernels
+    from surfaces import _kernels as surface_kernels
+    dispatchers = [value for module in (kernels, surface_kernels) for value in vars(module).values()
+                   if isinstance(value, numba.core.registry.CPUDispatcher)
+                   and value.targetoptions.get("inline") != "always"]  # helpers are compiled into these
+    assert {"trajectory", "ensemble", "ema", "evaluate_many", "train_network"} <= {d.__name__ for d in dispatchers}
+    assert [d.__name__ for d in dispatchers if not d.targetoptions.get("nogil")] == []
+
+
 # ----------------------------------------------------------------------------- penalties and the registry
 
 def _penalised_reference(surface, start, rates, step):
