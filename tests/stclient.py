@@ -34,6 +34,7 @@ class Run:
     charts: int  # plotly charts (new or by reference)
     status: str  # the script_finished status
     markdown: list = field(default_factory=list)
+    started: int = 0  # script runs the server began meanwhile (new_session messages)
 
 
 def _user_key(widget_id):
@@ -54,6 +55,7 @@ class Session:
         self.query = ""
         self.widgets = {}
         self.socket = None
+        self.fired = None
 
     async def __aenter__(self):
         self.socket = await websockets.connect(self.url, subprotocols=["streamlit"], origin=self.origin,
@@ -63,19 +65,22 @@ class Session:
     async def __aexit__(self, *exc):
         await self.socket.close()
 
-    async def _rerun(self, states=()):
+    async def _send(self, states=()):
         message = BackMsg()
         client = message.rerun_script
         client.query_string = self.query
         client.page_name = self.page
         client.widget_states.widgets.extend(states)
         client.cached_message_hashes.extend(sorted(self.cached))
-        started = time.perf_counter()
         await self.socket.send(message.SerializeToString())
+
+    async def _rerun(self, states=()):
+        started = time.perf_counter()
+        await self._send(states)
         return await self._read(started)
 
     async def _read(self, started):
-        received = count = charts = 0
+        received = count = charts = runs = 0
         widgets, exceptions, alerts, markdown = {}, [], [], []
         status = ""
         while True:
@@ -86,7 +91,9 @@ class Session:
             if message.metadata.cacheable:
                 self.cached.add(message.hash)
             kind = message.WhichOneof("type")
-            if kind == "ref_hash":
+            if kind == "new_session":
+                runs += 1
+            elif kind == "ref_hash":
                 charts += 1  # the only big cacheable messages here are charts
             elif kind == "page_info_changed":
                 self.query = message.page_info_changed.query_string
@@ -111,7 +118,7 @@ class Session:
                     break
         self.widgets.update(widgets)
         return Run(time.perf_counter() - started, received, count, self.query, widgets, exceptions, alerts,
-                   charts, status, markdown)
+                   charts, status, markdown, runs)
 
     async def open(self, page, query=""):
         """Load a page as a browser does from its URL."""
@@ -122,6 +129,24 @@ class Session:
         """Set the widget with this key (as the browser would after a drag or click) and rerun."""
         which, body = self.widgets[key]
         return await self._rerun([widget_state(which, body, value)])
+
+    async def fire(self, key, values):
+        """One change after another without waiting for any (a key held down, a frantic tab)."""
+        which, body = self.widgets[key]
+        self.fired = time.perf_counter()
+        for value in values:
+            await self._send([widget_state(which, body, value)])
+
+    async def settle(self, shown):
+        """After fire(): the messages until the run whose query string contains `shown` (the last
+        value) finishes. Returns that Run; its `started` counts every script run the burst caused."""
+        runs = 0
+        while True:
+            run = await self._read(self.fired)
+            runs += run.started
+            if run.status == "FINISHED_SUCCESSFULLY" and shown in run.query.split("&"):
+                run.started = runs
+                return run
 
     async def send_raw(self, widget_id, **value):
         """A crafted widget state (e.g. a chart selection no browser would send)."""

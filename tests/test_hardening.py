@@ -233,6 +233,28 @@ def test_a_real_click_sets_the_start(server):
 
 # ----------------------------------------------------------------------------- fairness and start-up
 
+def test_a_burst_of_changes_runs_only_the_newest(server):
+    """200 changes fired without waiting (a key held down, a frantic tab) are coalesced: the running
+    script stops at its next Streamlit call and only the newest pending value is run, so the burst
+    costs a handful of runs, not 200, and ends on the last value. Meanwhile another tab is served."""
+    import asyncio
+
+    from stclient import Session
+    values = [10 + 10 * (k % 39) for k in range(200)]  # ends on 50, after 39 other values
+
+    async def probe():
+        async with Session(server) as noisy, Session(server) as quiet:
+            await noisy.open("momentum")
+            await quiet.open("adam")
+            await noisy.fire("mo_steps", values)
+            other = await quiet.change("adam_steps", 120)
+            return await noisy.settle("mo_steps=50"), other
+    last, other = asyncio.run(probe())
+    assert not last.exceptions and last.charts
+    assert 1 <= last.started <= 20, last.started
+    assert other.status == "FINISHED_SUCCESSFULLY" and "adam_steps=120" in other.query.split("&")
+
+
 def test_no_full_collection_after_every_run_and_the_imports_frozen():
     """A full gc.collect() after every script run (Streamlit's default) held the GIL 80–110 ms a
     rerun: one tab firing 200 changes stalled every other tab for 26 s. Off, with the imports
