@@ -1,7 +1,6 @@
 """Lesson 4: RMSprop and AdaGrad — a learning rate per coordinate, and where that stops helping."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -94,10 +93,9 @@ def outcome(path):
     return common.number(common.distance(path.points[-1:], where["aligned"])[0], 3)
 
 
-st.dataframe(pd.DataFrame({"α": [common.plain(lr) for lr in TOLERANCE_RATES],
+common.table({"α": [common.plain(lr) for lr in TOLERANCE_RATES],
                            t("adaptive.gd_plain"): [outcome(path) for path in tried[0::2]],
-                           t("adaptive.rmsprop"): [outcome(path) for path in tried[1::2]]}),
-             hide_index=True, width="stretch")
+                           t("adaptive.rmsprop"): [outcome(path) for path in tried[1::2]]})
 
 with st.container(border=True):
     st.markdown(f"**{t('adaptive.sparse_title')}**")

@@ -4,7 +4,6 @@ averages kept for inference (lesson 1's EMA) and the train/inference mismatch at
 and group normalisation beside it."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -124,7 +123,7 @@ st.markdown(t("batchnorm.race_intro", stable=common.number(largest_stable, 3)))
 
 plain_path, bn_path = races["neuron"][1], races["bn_neuron"][1]
 norms = np.hypot(*bn_path.points.T)
-st.dataframe(pd.DataFrame({
+common.table({
     t("batchnorm.col_neuron"): [t("batchnorm.neuron_title"), t("batchnorm.bn_neuron_title")],
     t("batchnorm.col_stable"): [common.number(largest_stable, 3), t("batchnorm.any")],
     t("batchnorm.col_loss_start"): [common.number(plain_path.loss[0], 4), common.number(bn_path.loss[0], 4)],
@@ -132,7 +131,7 @@ st.dataframe(pd.DataFrame({
         t("batchnorm.diverged", step=plain_path.diverged_at) if plain_path.diverged_at is not None
         else common.number(plain_path.loss[-1], 6), common.number(bn_path.loss[-1], 6)],
     t("batchnorm.col_norm"): [common.number(np.hypot(*plain_path.points[-1]), 4), common.number(norms[-1], 4)],
-}), hide_index=True, width="stretch")
+})
 st.caption(t("batchnorm.lowest", low=common.number(plain.f(*plain.minima[0]), 6)))
 
 # --- why: the loss ignores the weights' length --------------------------------------------------------
@@ -145,10 +144,10 @@ with left:
         g = np.array(normalised.grad(*w))
         invariance[f"{factor:g}·w₀"] = (common.number(normalised.f(*w), 10), common.number(np.hypot(*g), 4),
                                         common.number(float(w @ g), 2))
-    st.dataframe(pd.DataFrame({t("batchnorm.col_point"): list(invariance),
+    common.table({t("batchnorm.col_point"): list(invariance),
                                "J(w)": [v[0] for v in invariance.values()],
                                "‖∇J(w)‖": [v[1] for v in invariance.values()],
-                               "w·∇J(w)": [v[2] for v in invariance.values()]}), hide_index=True, width="stretch")
+                               "w·∇J(w)": [v[2] for v in invariance.values()]})
     st.latex(r"\begin{gathered}J(cw) = J(w),\quad \nabla J(cw) = \tfrac1c\nabla J(w),\quad w\cdot\nabla J(w) = 0"
              r"\\ \Rightarrow\ \lVert w_{t+1}\rVert^2 = \lVert w_t\rVert^2 + \alpha^2\lVert g_t\rVert^2\end{gathered}")
     st.markdown(t("batchnorm.scale_intro"))
@@ -202,13 +201,13 @@ st.latex(r"\mu_{\text{run}} \leftarrow " + f"{beta:g}" + r"\,\mu_{\text{run}} + 
 st.markdown(t("batchnorm.running_intro", beta=common.plain(beta), momentum=common.plain(momentum),
               memory=common.number(1.0 / momentum, 3)))
 st.page_link("app_pages/ema.py", label=t("batchnorm.to_ema"), icon="↩️")
-st.dataframe(pd.DataFrame({
+common.table({
     t("batchnorm.col_statistic"): ["μ", "σ²"],
     t("batchnorm.col_true"): [common.number(z.mean(), 5), common.number(z.var(ddof=1), 5)],
     t("batchnorm.col_running", steps=train_steps): [common.number(running_mean[-1, 0], 5),
                                                      common.number(running_var[-1, 0], 5)],
     t("batchnorm.col_last_batch"): [common.number(batch_means[-1, 0], 5), common.number(batch_vars[-1, 0], 5)],
-}), hide_index=True, width="stretch")
+})
 
 # --- train mode against inference mode, and normalisations free of B ------------------------------------
 st.subheader(t("batchnorm.modes_title"))

@@ -1,7 +1,6 @@
 """Lesson 6: learning-rate decay — schedules, the notes' tables, settling under noise, escaping a dip."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -113,7 +112,7 @@ table = {t("decay.epoch"): shown_epochs}
 for name in NOTES:
     rates = optimizers.learning_rates(name, 0.1, 21, **NOTES[name])
     table[t(f"schedule.{name}")] = [f"{rates[e]:.4g}" for e in shown_epochs]
-st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+common.table(table)
 
 # --- escaping a local minimum ----------------------------------------------------------------------------
 st.subheader(t("decay.escape_title"))

@@ -85,14 +85,14 @@ st.markdown(t("ema.week_intro"))
 averages = optimizers.ema(WEEK, beta)
 corrected = optimizers.ema(WEEK, beta, bias_correction=True)
 days = np.arange(1, len(WEEK) + 1)
-st.dataframe(pd.DataFrame({
+common.table({
     t("ema.col_day"): days,
     t("ema.col_x"): WEEK,
     t("ema.col_v"): averages,
     t("ema.col_vhat"): corrected,
     t("ema.col_weight"): optimizers.ema_weights(beta, len(WEEK))[::-1],
     t("ema.col_total"): 1.0 - beta ** days,
-}), hide_index=True, width="stretch",
+},
     column_config={name: st.column_config.NumberColumn(format="%.4g")
                    for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))})
 weekend = controls.slider(P + "weekend", t("ema.weekend"), 1, 10, 3, 1)
@@ -116,10 +116,10 @@ n_eff = 1.0 / (1.0 - beta)
 multiples = (1, 2, 3, 5)
 at_multiples = [math.ceil(round(k * n_eff, 9)) for k in multiples]
 factors = [1.0 / (1.0 - beta ** step) for step in at_multiples]
-st.dataframe(pd.DataFrame({
+common.table({
     t("ema.col_t"): [t("ema.t_multiple", k=k, t=step) for k, step in zip(multiples, at_multiples)],
     t("ema.col_factor"): factors,
-}), hide_index=True, width="stretch", column_config={t("ema.col_factor"): st.column_config.NumberColumn(format="%.4f")})
+}, column_config={t("ema.col_factor"): st.column_config.NumberColumn(format="%.4f")})
 caught = catch_up_day(highs, 0.98)
 st.markdown(t("ema.skipped", one=f"{factors[0]:.3g}", three=f"{100 * (1 - 1 / factors[2]):.2g}", year=year,
               day=caught, months=f"{caught / 30.44:.1f}"))
@@ -161,7 +161,7 @@ rows.append({t("ema.col_average"): window_name, t("ema.col_memory"): window,
              t("ema.col_lag"): window_days_to_follow(window), t("ema.col_rough"): wobble(sliding)})
 rows.append({t("ema.col_average"): t("ema.raw"), t("ema.col_memory"): 1, t("ema.col_lag"): window_days_to_follow(1),
              t("ema.col_rough"): wobble(highs)})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+common.table(rows,
              column_config={t("ema.col_rough"): st.column_config.NumberColumn(format="%.2f")})
 comparison = [figures.Curve(t("ema.ema_name", beta=f"{beta:g}"), YOURS, smoothed, x=day_numbers),
               figures.Curve(window_name, "#CC79A7", sliding, dash="dash", x=day_numbers)]

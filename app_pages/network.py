@@ -6,7 +6,6 @@ trained weights (Li et al. 2018) and Keskar et al.'s line from a small-batch to 
 import concurrent.futures
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -176,7 +175,7 @@ if seeds:
                   for name in RACERS}
     table[t("network.col_seeds", n=len(SEEDS))] = [f"{np.mean(v):.1f} ± {np.std(v):.1f} %" for v in spread.values()]
     table[t("network.col_each")] = [" · ".join(f"{a:.1f}" for a in v) for v in spread.values()]
-st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+common.table(table)
 ours = {name: percent(accuracy(theta)) for name, (_, _, theta, _) in runs.items()}
 st.markdown(t(f"network.table_intro_{schedule}" if course_setting else "network.table_intro_other", **ours))
 st.page_link("app_pages/momentum.py", label=t("network.to_momentum"), icon="↩️", query_params={"mo_equal": "true"})

@@ -5,7 +5,6 @@ iterations, with a control for the scalings in between."""
 import math
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import optimizers
@@ -88,7 +87,7 @@ for name, params in rows:
                   t("normalization.col_bound"): f"{iterations_bound(kappa, tolerance):,}".replace(",", " "),
                   t("normalization.col_measured"): (t("normalization.more_than", cap=f"{CAP:,}".replace(",", " "))
                                                      if reached is None else str(reached))})
-st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+common.table(table)
 st.latex(r"x'_j = \frac{x_j - \mu_j}{" + (r"\sigma_j" if by == "std" else r"r_j") + rf"^{{{scaling:g}}}}},\qquad "
          r"H = \tfrac1m X'^\top X',\qquad \kappa = \frac{\lambda_{\max}(H)}{\lambda_{\min}(H)},\qquad "
          r"\alpha < \frac{2}{\lambda_{\max}}")
@@ -108,7 +107,7 @@ def prediction(mean, scale):
 
 
 st.markdown(t("normalization.test_intro", by=t(f"normalization.by_{by}")))
-st.dataframe(pd.DataFrame({
+common.table({
     t("normalization.col_statistic"): [t("normalization.train_stats"), t("normalization.test_stats")],
     **{f"{symbol} {t(f'normalization.{feature}')}": [common.number(stats[key][j], 4 + j),
                                                       common.number(test_stats[key][j], 4 + j)]
@@ -116,7 +115,7 @@ st.dataframe(pd.DataFrame({
        for j, feature in enumerate(("age", "salary"))},
     t("normalization.col_prediction"): [common.number(prediction(stats["mean"], stats[by]), 4),
                                         common.number(prediction(test_stats["mean"], test_stats[by]), 4)],
-}), hide_index=True, width="stretch")
+})
 truth = float(PERSON @ np.array([0.3, 0.0002]))
 st.markdown(t("normalization.test_result", right=common.number(prediction(stats["mean"], stats[by]), 4),
               wrong=common.number(prediction(test_stats["mean"], test_stats[by]), 4), truth=common.number(truth, 4)))

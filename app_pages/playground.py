@@ -1,7 +1,6 @@
 """Playground: any surface, up to six optimizers racing from one start, a leaderboard and exports."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -111,7 +110,7 @@ def leaderboard(runs, paths, where, tolerance):
                t("playground.col_distance"): common.number(distance),
                t("playground.col_diverged"): "—" if path.diverged_at is None else str(path.diverged_at)}
         entries.append(((np.inf if reached is None else reached, final_loss), row))
-    return pd.DataFrame([row for _, row in sorted(entries, key=lambda entry: entry[0])])
+    return [row for _, row in sorted(entries, key=lambda entry: entry[0])]
 
 
 def ledger_rows(path, step, optimizer):
@@ -215,7 +214,7 @@ common.report_divergence(runs, paths)
 st.subheader(t("playground.leaderboard"))
 if not where.minima:
     st.caption(t("playground.no_minimum"))
-st.table(leaderboard(runs, paths, where, tolerance), hide_index=True)  # every column whole, wrapped
+common.table(leaderboard(runs, paths, where, tolerance), static=True)  # every column whole, wrapped
 common.update_rules(runs, expanded=False)
 with st.expander(t("playground.export")):
     st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths, described),

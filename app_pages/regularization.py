@@ -2,7 +2,6 @@
 to step on L1, and L2 inside Adam against decoupled weight decay (AdamW)."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -87,13 +86,13 @@ pictures = [picture("l2", L2_COLOUR, surfaces.ridge_path(where, sweep), ridge, c
 common.chart(pictures, "rg_paths")  # one Play traces both paths as λ grows
 st.markdown(t("regularization.paths_intro", lam=common.plain(lam)))
 zero_at = next((corner for corner, theta in zip(corners, corner_thetas) if np.any(theta == 0.0) and corner > 0), None)
-st.dataframe(pd.DataFrame({
+common.table({
     t("regularization.col_penalty"): [t("regularization.none"), t("regularization.l2"), t("regularization.l1")],
     "θ₁": [common.number(CENTRE[0]), exact_zero(ridge[0]), exact_zero(lasso[0])],
     "θ₂": [common.number(CENTRE[1]), exact_zero(ridge[1]), exact_zero(lasso[1])],
     t("regularization.col_data_loss"): [common.number(0.0), common.number(float(where.f(*ridge)), 4),
                                         common.number(float(where.f(*lasso)), 4)],
-}), hide_index=True, width="stretch")
+})
 st.latex(r"\begin{gathered}\theta_{L2}(\lambda) = (H + \lambda I)^{-1} H\theta^* \\ "
          r"\theta_{L1}(\lambda):\quad \partial_i f + \lambda\,\operatorname{sign}\theta_i = 0\ \ (\theta_i \ne 0),"
          r"\qquad |\partial_i f| \le \lambda\ \ (\theta_i = 0)\end{gathered}")
@@ -118,11 +117,11 @@ with right:
 half = steps // 2
 zeros = [int(np.sum(path.points[half:, 1] == 0.0)) for path in l1_paths]
 gaps = [float(np.max(np.abs(path.points[half:] - lasso))) for path in l1_paths]
-st.dataframe(pd.DataFrame({
+common.table({
     t("playground.col_optimizer"): [run.label for run in l1_runs],
     t("regularization.col_zeros", n=steps - half + 1): zeros,
     t("regularization.col_gap"): [common.number(gap, 3) for gap in gaps],
-}), hide_index=True, width="stretch")
+})
 
 # --- L2 inside Adam against decoupled weight decay ----------------------------------------------------
 st.subheader(t("regularization.adamw_title"))
@@ -137,13 +136,13 @@ common.report_divergence(decay_runs, decay_paths)
 common.chart(common.race_figure("quadratic", surface_params, decay_runs, style, common.labels_key()), "rg_adamw")
 ends = [path.points[-1] for path in decay_paths]
 boxed = surfaces.box_minimum(where, 1.0 / lam) if lam > 0 else np.array(CENTRE)
-st.dataframe(pd.DataFrame({
+common.table({
     t("playground.col_optimizer"): [run.label for run in decay_runs],
     "θ₁": [common.number(end[0], 4) for end in ends],
     "θ₂": [common.number(end[1], 4) for end in ends],
     t("regularization.col_from_ridge"): [common.number(float(np.hypot(*(end - ridge))), 3) for end in ends],
     t("regularization.col_from_box"): [common.number(float(np.hypot(*(end - boxed))), 3) for end in ends],
-}), hide_index=True, width="stretch")
+})
 st.markdown(t("regularization.adamw_limit", x=common.number(ridge[0], 4), y=common.number(ridge[1], 4),
               r=common.number(1.0 / lam, 3) if lam > 0 else "∞", bx=common.number(boxed[0], 4),
               by=common.number(boxed[1], 4), memory=f"{1 / (1 - beta2):.0f}"))

@@ -4,7 +4,6 @@ eigenvalues at any point, and how rare minima are among random critical points i
 import math
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -121,10 +120,10 @@ st.subheader(t("saddle.race_title", surface=t(f"surface.{name}")))
 common.chart(common.race_figure(name, params, runs, style, common.labels_key()), "sd_race")
 common.show_formula(name, where)
 left_at = [escape_step(name, params, path.points) for path in paths]
-st.dataframe(pd.DataFrame({t("playground.col_optimizer"): [run.label for run in runs],
+common.table({t("playground.col_optimizer"): [run.label for run in runs],
                            t("saddle.escaped_at"): [steps_text(s, steps) for s in left_at],
                            t("saddle.left_at"): ["—" if p.diverged_at is None else str(p.diverged_at)
-                                                 for p in paths]}), hide_index=True, width="stretch")
+                                                 for p in paths]})
 if any(path.diverged_at is not None for path in paths):
     st.caption(t("saddle.unbounded"))
 
@@ -185,7 +184,7 @@ escape_table = {t("playground.col_optimizer"): [run.label for run in runs],
 if name == "saddle":  # only there is the escape time a straight line in ln(1/ε)
     escape_table[t("saddle.slope_measured")] = [f"{v:.4g}" if np.isfinite(v) else "—" for v in slopes]
     escape_table[t("saddle.slope_closed")] = closed
-st.dataframe(pd.DataFrame(escape_table), hide_index=True, width="stretch")
+common.table(escape_table)
 
 # --- the curvature inspector -----------------------------------------------------------------------------
 st.subheader(t("saddle.inspector_title"))
@@ -204,10 +203,9 @@ with right:
     gradient = where.grad(*point)
     flat = 1e-9 * max(1.0, float(np.abs(shape.eigenvalues).max()))
     kinds = ["flat" if abs(v) <= flat else ("up" if v > 0 else "down") for v in shape.eigenvalues]
-    st.dataframe(pd.DataFrame({t("saddle.eigenvalue"): shape.eigenvalues,
+    common.table({t("saddle.eigenvalue"): shape.eigenvalues,
                                t("saddle.direction"): [f"({v[0]:+.3f}, {v[1]:+.3f})" for v in shape.eigenvectors.T],
-                               t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]}),
-                 hide_index=True, width="stretch")
+                               t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]})
     degenerate = "flat" in kinds
     st.markdown(t("saddle.at_point", x=f"{point[0]:.4g}", y=f"{point[1]:.4g}",
                   g=f"{math.hypot(*gradient):.3g}", index=shape.index))
@@ -240,10 +238,10 @@ with left:
     common.chart(figures.curve_figure(curves, style=style, x_title=t("saddle.dimension"),
                                       y_title=t("saddle.fraction_minima"), log_y=True), "sd_dimensions")
 with right:
-    st.dataframe(pd.DataFrame({"n": DIMENSIONS, t("saddle.minima_found"): [count for _, count in census],
+    common.table({"n": DIMENSIONS, t("saddle.minima_found"): [count for _, count in census],
                                t("saddle.fraction_minima"): [f"{f:.2g}" if f else f"< {3 / SAMPLES:.0e}"
                                                              for f in fractions],
-                               "2⁻ⁿ": [f"{0.5 ** n:.3g}" for n in DIMENSIONS]}), hide_index=True, width="stretch")
+                               "2⁻ⁿ": [f"{0.5 ** n:.3g}" for n in DIMENSIONS]})
 
 with st.expander(t("common.update_rule"), expanded=True):
     st.latex(rf"y_{{t+1}} = y_t - \alpha\,(-2y_t) = (1 + 2\alpha)\,y_t = {growth['gd']:.4g}\,y_t"

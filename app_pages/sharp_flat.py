@@ -4,7 +4,6 @@ how sharp each minimum is, and the gap a shifted test loss opens at the sharp on
 import math
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -139,12 +138,12 @@ if shown_fraction < 0.95:
 st.subheader(t("sharp_flat.minima_title"))
 floor = min(float(where.f(*m)) for m in where.minima)
 measures = sharpness(widths, box, shift)
-minima = pd.DataFrame({t("sharp_flat.minimum"): [t("sharp_flat.sharp"), t("sharp_flat.flat")],
-                       "θ*": [f"({m[0]:.3f}, {m[1]:.3f})" for m in where.minima],
-                       t("sharp_flat.lambda_max"): measures[:, 0],
-                       t("sharp_flat.box_sharpness", eps=f"{box:g}"): measures[:, 1],
-                       t("sharp_flat.train_loss"): measures[:, 2], t("sharp_flat.test_loss"): measures[:, 3],
-                       t("sharp_flat.gap"): measures[:, 3] - measures[:, 2]})
+minima = {t("sharp_flat.minimum"): [t("sharp_flat.sharp"), t("sharp_flat.flat")],
+          "θ*": [f"({m[0]:.3f}, {m[1]:.3f})" for m in where.minima],
+          t("sharp_flat.lambda_max"): measures[:, 0],
+          t("sharp_flat.box_sharpness", eps=f"{box:g}"): measures[:, 1],
+          t("sharp_flat.train_loss"): measures[:, 2], t("sharp_flat.test_loss"): measures[:, 3],
+          t("sharp_flat.gap"): measures[:, 3] - measures[:, 2]}
 left, right = st.columns([3, 2])
 with left:
     sharp, flat = (np.asarray(m) for m in where.minima)
@@ -157,7 +156,7 @@ with left:
                                       y_title=t("common.loss")), "sf_slice")
 with right:
     st.markdown(t("sharp_flat.sharpness_defs", floor=f"{floor:.4f}"))
-st.dataframe(minima, hide_index=True, width="stretch")
+common.table(minima)
 st.latex(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^*_i|+1)} "
          r"L(\theta^* + z) - L(\theta^*)}{1 + L(\theta^*)},\qquad L = f - f_{\min}")
 
@@ -180,7 +179,7 @@ with right:
                                       style=style, x_title=t("sharp_flat.batch_axis"),
                                       y_title=t("sharp_flat.travelled"), log_x=True, mode="lines+markers",
                                       x_ticks=BATCHES), "sf_travelled")
-edge = 2.0 / minima.iloc[0][t("sharp_flat.lambda_max")]
+edge = 2.0 / minima[t("sharp_flat.lambda_max")][0]
 left, right = st.columns(2)
 with left:
     marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": edge, "x1": edge, "y0": 0, "y1": 1,
@@ -193,10 +192,9 @@ with left:
 leave = next((f"{rate:g}" for rate, share in zip(RATE_SWEEP, by_rate[large]) if share >= 0.5), f"> {RATE_SWEEP[-1]:g}")
 with right:
     st.markdown(t("sharp_flat.edge", edge=f"{edge:.3g}", batch=batch, large=large, leave=leave))
-st.dataframe(pd.DataFrame({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],
+common.table({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],
                            t("sharp_flat.flat_share"): [f"{f:.0%}" for f in flat_by_batch],
-                           t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps}),
-             hide_index=True, width="stretch")
+                           t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps})
 
 with st.expander(t("common.update_rule"), expanded=True):
     st.latex(rf"\theta_{{t+1}} = \theta_t - {lr:g}\,\big(\nabla f(\theta_t) + \xi_t\big),\qquad "
