@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import figures  # noqa: E402
 import optimizers  # noqa: E402
 
-beta = st.slider("β", 0.0, 0.99, 0.8, 0.01)
+beta = st.slider("β", 0.0, 0.99, 0.8, 0.01, key="beta")
 x = np.arange(365.0)
 y = 10 + 8 * np.sin(x / 58) + np.random.default_rng(0).normal(0, 3, 365)
 curves = [figures.Curve("β = 0.5", "#E69F00", optimizers.ema(y, 0.5), x=x),
