@@ -2,6 +2,9 @@
 forward, a step slider, paired maps under one Play, clicks on the map."""
 
 import hashlib
+import logging
+import os
+import shutil
 from pathlib import Path
 
 import plotly
@@ -14,7 +17,34 @@ from .i18n import t
 # The player's page, and plotly.js from the installed plotly package (served as it is, so the
 # browser runs the plotly.js that plotly.py's specs were written for).
 _PLAYER = components.declare_component("player", path=str(frontend.FRONTEND))
-components.declare_component("plotlyjs", path=str(Path(plotly.__file__).parent / "package_data"))
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+components.declare_component("plotlyjs", path=str(PLOTLY_JS.parent))
+# The same file in the app's static folder (server.enableStaticServing): Streamlit serves component
+# files as "Cache-Control: public" with no Last-Modified or ETag, so a browser fetched plotly.js
+# (4.8 MB, gzipped anew by the server, ≈ 0.2 s of its CPU each time) again for every player on every
+# page it showed. Static files carry Last-Modified, so browsers keep them. The player's page falls
+# back to the component's copy when this one is missing (read-only code).
+STATIC_PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "plotly.min.js"
+
+
+def publish_plotly(target=STATIC_PLOTLY_JS, source=PLOTLY_JS):
+    """Copy plotly.js into the static folder, keeping its modification time (browsers keep a file
+    for a tenth of its age since then); replaced when plotly's changes. Returns whether it is there."""
+    try:
+        if target.exists() and target.stat().st_size == source.stat().st_size:
+            return True
+        target.parent.mkdir(exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        shutil.copy2(source, partial)
+        os.replace(partial, target)
+        return True
+    except OSError as error:
+        logging.getLogger("descent_lab").warning("plotly.js not published to %s (%s): players load the "
+                                                 "component's copy, which browsers do not cache", target, error)
+        return False
+
+
+publish_plotly()
 
 CONFIG = {"displaylogo": False, "responsive": True,
           "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "descent-lab"}}
