@@ -147,3 +147,19 @@ def test_a_diverging_network_reports_its_epoch():
     for bad in (dict(lr=0.0), dict(lr=11.0), dict(epochs=0), dict(batch_size=0), dict(sizes=(2, 5, 2))):
         with pytest.raises(ValueError):
             optimizers.train_network(X, y, "gd", **{"epochs": 10, **bad})
+
+
+@pytest.mark.parametrize("name, hyper, decay_every", [("gd", {}, None), ("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}, 1000)])
+def test_a_shorter_training_is_the_start_of_a_longer_one(name, hyper, decay_every):
+    """Lesson 12 trains each setting once for 10 000 epochs and shows the first E of them for the
+    epochs slider: exactly a training for E epochs, because every epoch's batch order has its own
+    seed and the decay depends on the epoch alone."""
+    X, y = surfaces.moons()
+    lr = 0.01 if decay_every else 0.0007
+    long = optimizers.train_network(X, y, name, lr=lr, epochs=4000, batch_size=64, every=250,
+                                    decay_every=decay_every, **hyper)
+    short = optimizers.train_network(X, y, name, lr=lr, epochs=2500, batch_size=64, every=250,
+                                     decay_every=decay_every, **hyper)
+    np.testing.assert_array_equal(short.costs, long.costs[:2500])
+    np.testing.assert_array_equal(short.snapshots, long.snapshots[:10])
+    np.testing.assert_array_equal(short.theta, long.snapshots[9])
