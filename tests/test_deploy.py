@@ -63,3 +63,15 @@ def test_a_browser_keeps_its_replica_for_every_request(nginx):
         with urllib.request.urlopen(request) as reply:
             served_by.add(reply.headers["X-Replica"])
     assert len(served_by) == 1
+
+
+def test_the_players_plotly_js_is_kept_by_browsers_for_a_day(nginx):
+    import urllib.request
+
+    async def visit():
+        async with Session(nginx) as session:
+            return await session.open("momentum")  # the first view publishes the static copy
+    assert asyncio.run(visit()).charts
+    with urllib.request.urlopen(nginx + "/app/static/plotly.min.js") as reply:
+        assert reply.status == 200 and len(reply.read()) > 1_000_000
+        assert reply.headers["Cache-Control"] == "public, max-age=86400"
