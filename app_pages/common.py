@@ -239,7 +239,7 @@ def arrow(columns):
     try:
         if isinstance(columns, list):
             return pa.Table.from_pylist(columns)
-        return pa.table({str(name): np.asarray(values) if isinstance(values, np.ndarray) else list(values)
+        return pa.table({str(name): values if isinstance(values, np.ndarray) else list(values)
                          for name, values in columns.items()})
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.DataFrame(columns)

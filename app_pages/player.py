@@ -29,7 +29,8 @@ STATIC_PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "plotly.m
 
 def publish_plotly(target=STATIC_PLOTLY_JS, source=PLOTLY_JS):
     """Copy plotly.js into the static folder, keeping its modification time (browsers keep a file
-    for a tenth of its age since then); replaced when plotly's changes. Returns whether it is there."""
+    for a tenth of its age since then), and again when the package's copy changes size (another
+    plotly). Returns whether the copy is there."""
     try:
         if target.exists() and target.stat().st_size == source.stat().st_size:
             return True

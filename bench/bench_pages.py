@@ -7,7 +7,8 @@
 * the largest chart's JSON per page at default settings — budget 1 MB;
 * in Chromium, each against a one-chart app (bench/baseline_app.py) measured in the same run: the
   first chart in a brand-new profile and a slider's key press → the chart redrawn, on every page
-  (budget 1.3×); nine quick presses: stale redraws after the last (no seconds of them).
+  (budget 1.3×); nine quick presses: stale redraws after the last (no seconds of them); the first
+  chart of a page with the browser warm (2.5 s); playback pictures a second and a race's length.
 """
 
 import statistics
