@@ -93,7 +93,6 @@ st.table(pd.DataFrame({t("adam.moment"): [t("adam.first"), t("adam.second")],
                        t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]}).set_index(
     t("adam.moment")))
 with st.container(border=True):
-    st.markdown(f"**{t('adam.name_title')}**")
-    st.markdown(t("adam.name"))
+    common.titled(t("adam.name_title"), t("adam.name"))
 common.what_to_notice("adam", long=f"{(1 - beta1) / np.sqrt(1 - 0.999):.3g}",
                       short=f"{(1 - beta1) / np.sqrt(1 - 0.9):.3g}", beta1=f"{beta1:g}")

@@ -57,9 +57,9 @@ common.reached_table([run.label for run in runs], {titles[name]: reached[name] f
                                                                               for d in distances[name]]
                       for name in ravines})
 with st.container(border=True):
-    st.markdown(f"**{t('adaptive.limit_title')}**")
-    st.markdown(t("adaptive.limit", angle=f"{angle:g}", aligned=in_words(reached["aligned"][1], steps),
-                  rotated=in_words(reached["rotated"][1], steps)))
+    common.titled(t("adaptive.limit_title"),
+                  t("adaptive.limit", angle=f"{angle:g}", aligned=in_words(reached["aligned"][1], steps),
+                    rotated=in_words(reached["rotated"][1], steps)))
 
 st.subheader(t("adaptive.rates_title"))
 st.markdown(t("adaptive.rates_intro"))
@@ -73,11 +73,11 @@ rms_path, rms_distance = results["aligned"][1], distances["aligned"][1]
 closest = int(np.argmin(rms_distance))
 rms_rates = rms_path.effective_lr()[:, 0]
 with st.container(border=True):
-    st.markdown(f"**{t('adaptive.near_title')}**")
-    st.markdown(t("adaptive.near", closest=common.number(rms_distance[closest], 2), at=closest,
-                  low=common.number(rms_rates.min(), 2), high=common.number(rms_rates.max(), 3),
-                  back=common.number(rms_distance[closest:].max(), 2), end=common.number(rms_distance[-1], 2),
-                  steps=steps, lr=common.plain(rms_lr), cap=common.number(rms_lr / eps, 3)))
+    common.titled(t("adaptive.near_title"),
+                  t("adaptive.near", closest=common.number(rms_distance[closest], 2), at=closest,
+                    low=common.number(rms_rates.min(), 2), high=common.number(rms_rates.max(), 3),
+                    back=common.number(rms_distance[closest:].max(), 2), end=common.number(rms_distance[-1], 2),
+                    steps=steps, lr=common.plain(rms_lr), cap=common.number(rms_lr / eps, 3)))
 
 # --- the α that each method tolerates -----------------------------------------------------------
 st.subheader(t("adaptive.tolerance_title"))

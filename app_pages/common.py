@@ -214,20 +214,30 @@ def header(section, **values):
         st.markdown(t(f"{section}.intro", **values))
 
 
-def show_rule(optimizer, hyper, lr):
+def titled(title, text):
+    """A bold title over its text, as one element (each element costs the server its own message
+    on every rerun)."""
+    st.markdown(f"**{title}**\n\n{text}")
+
+
+def rule_latex(optimizer, hyper, lr):
     """An optimizer's update rule with the current values, one equation a line (a long rule on
     one line ran off the right edge at 1024 px)."""
     equations = optimizers.rule(optimizer, hyper, lr).split(r",\quad ")
-    st.latex(r"\begin{gathered}" + r" \\ ".join(equations) + r"\end{gathered}")
+    return r"\begin{gathered}" + r" \\ ".join(equations) + r"\end{gathered}"
+
+
+def show_rule(optimizer, hyper, lr):
+    st.latex(rule_latex(optimizer, hyper, lr))
 
 
 def what_to_notice(section, keys=None, **values):
     """The guided experiments of a page, with the page's current numbers filled in (`keys`: the
     notices to show when a page picks the variants its current state calls for)."""
     keys = keys or [f"{section}.notice_{i}" for i in (1, 2, 3)]
-    with st.container(border=True):
-        st.markdown(f"#### 🔎 {t('common.what_to_notice')}")
-        st.markdown("\n".join(f"{i}. {t(key, **values)}" for i, key in enumerate(keys, 1)))
+    with st.container(border=True):  # one element: each costs the server its own message
+        st.markdown(f"#### 🔎 {t('common.what_to_notice')}\n" +
+                    "\n".join(f"{i}. {t(key, **values)}" for i, key in enumerate(keys, 1)))
 
 
 def arrow(columns):
@@ -272,11 +282,16 @@ def report_divergence(runs, paths, where=None):
 
 
 def update_rules(runs, expanded=True):
-    """Each run's update rule with its current values, in one expander."""
+    """Each run's update rule with its current values, in one expander (as one element: each costs
+    the server its own message on every rerun)."""
     with st.expander(t("common.update_rule"), expanded=expanded):
-        for run in runs:
-            st.markdown(f"**{run.label}**")
-            show_rule(run.optimizer, dict(run.hyper), run.lr)
+        st.markdown(rules_markdown(runs))
+
+
+def rules_markdown(runs):
+    """Each run's label and its update rule (display math), as the text of one element."""
+    return "\n\n".join(f"**{run.label}**\n\n$$\n{rule_latex(run.optimizer, dict(run.hyper), run.lr)}\n$$"
+                       for run in runs)
 
 
 def ledger(rows, digits=None):

@@ -39,6 +39,5 @@ columns = st.columns(3)
 for index, (number, name) in enumerate(common.LESSONS):
     icon, params = DEMOS[name]
     with columns[index % 3], st.container(border=True):
-        st.markdown(f"**{icon} {number}. {t(f'pages.{name}')}**")
-        st.markdown(t(f"home.{name}_blurb"))
+        common.titled(f"{icon} {number}. {t(f'pages.{name}')}", t(f"home.{name}_blurb"))
         st.page_link(PAGES / f"{name}.py", label=t("home.demo"), icon="▶️", query_params=params)

@@ -111,13 +111,12 @@ st.latex(rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B
 left, right = st.columns(2)
 with left, st.container(border=True):
     last = m - (per_epoch - 1) * batch
-    st.markdown(f"**{t('minibatch.notation_title')}**")
-    st.markdown(t("minibatch.notation", m=m, b=batch, n=per_epoch, last=last, big="5 000 000", size="1 000",
-                  count=f"{5_000_000 // 1_000:,}".replace(",", " "), count_tex=5_000_000 // 1_000))
+    common.titled(t("minibatch.notation_title"),
+                  t("minibatch.notation", m=m, b=batch, n=per_epoch, last=last, big="5 000 000", size="1 000",
+                    count=f"{5_000_000 // 1_000:,}".replace(",", " "), count_tex=5_000_000 // 1_000))
 with right, st.container(border=True):
     power = batch & (batch - 1) == 0
-    st.markdown(f"**{t('minibatch.choose_title')}**")
-    st.markdown(t("minibatch.choose"))
+    common.titled(t("minibatch.choose_title"), t("minibatch.choose"))
     verdicts = [t("minibatch.small_set" if m < 2000 else "minibatch.large_set", m=m),
                 t("minibatch.power" if power else "minibatch.not_power", b=batch),
                 t("minibatch.in_range" if 64 <= batch <= 512 else "minibatch.out_of_range", b=batch)]

@@ -47,8 +47,7 @@ turned = [common.turns(valley[:, 1]) for valley in valleys]
 common.reached_table([run.label for run in runs], {t("momentum.reached"): reached}, steps,
                      {t("momentum.turns", steps=steps): turned})
 with st.container(border=True):
-    st.markdown(f"**{t('momentum.why_title')}**")
-    st.markdown(t("momentum.why", gain=1.0 / (1.0 - beta)))
+    common.titled(t("momentum.why_title"), t("momentum.why", gain=1.0 / (1.0 - beta)))
 
 st.subheader(t("momentum.steps_title"))
 across, along = [], []

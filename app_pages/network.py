@@ -3,8 +3,6 @@ samples, mini-batches of 64) trained in the core with GD, momentum and Adam: the
 over the epochs, the accuracy table beside the course's, a slice of the loss landscape around the
 trained weights (Li et al. 2018) and Keskar et al.'s line from a small-batch to a large-batch solution."""
 
-import concurrent.futures
-
 import numpy as np
 import streamlit as st
 
@@ -13,43 +11,24 @@ import optimizers
 import surfaces
 from app_pages import common, controls
 from app_pages.i18n import t
+from optimizers import course_network
+from optimizers.course_network import (BATCHES, COURSE_LR, DECAY_RATES, EPOCHS, FRAME_EVERY, KESKAR_BATCHES,
+                                       RACERS, RATES, SEEDS)
 
 P = "nw_"
-RATES = (0.0001, 0.0003, 0.0007, 0.001, 0.003, 0.01, 0.03)
-BATCHES = (8, 16, 32, 64, 128, 300)
-RACERS = {"gd": {}, "momentum": {"beta": 0.9}, "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}}
-DECAY_RATES = {"gd": 0.1, "momentum": 0.1, "adam": 0.01}  # the course's α₀ with the scheduled decay
-DECAY_EVERY = 1000
 # The course's training accuracies after 10 000 epochs (constant α = 0.0007; scheduled decay)
 PUBLISHED = {"constant": {"gd": 79.7, "momentum": 79.7, "adam": 94.0},
              "decay": {"gd": 94.6, "momentum": 95.6, "adam": 94.0}}
-SEEDS = (0, 1, 2)
 COST_POINTS = 1000
-FRAME_EVERY = 250  # epochs between two pictures of the decision regions
 GRID = np.linspace(-1.5, 2.5, 31), np.linspace(-1.25, 1.75, 31)
 SLICE = np.linspace(-1.0, 1.0, 51)
 LINE = np.linspace(-1.0, 2.0, 61)
 
 
-EPOCHS = 10_000  # the slider's longest run: shorter ones are its prefixes
-
-
 @st.cache_data(max_entries=48, show_spinner=False)
 def trainings(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
-    """EPOCHS-long runs of the course's network, one per optimizer in `names`, trained side by side
-    (the kernels leave the GIL, so the threads share both cores): {name: (costs per epoch,
-    parameters at the start and every FRAME_EVERY epochs, diverged epoch or None)}."""
-    X, y = surfaces.moons()
-    decay = schedule == "decay"
-
-    def one(name):
-        run = optimizers.train_network(X, y, name, lr=DECAY_RATES[name] if decay else lr, epochs=EPOCHS,
-                                       batch_size=batch_size, seed=seed, decay_every=DECAY_EVERY if decay else None,
-                                       every=FRAME_EVERY, **RACERS[name])
-        start = optimizers.network_init(optimizers.NETWORK, 3 + seed)
-        return run.costs, np.vstack([start, run.snapshots]), run.diverged_at
-    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
-        return dict(zip(names, pool.map(one, names)))
+    """The setting's runs (optimizers.course_network: from disk when this machine has trained them)."""
+    return course_network.trainings(schedule, lr, batch_size, seed, names)
 
 
 def train(optimizer, schedule, lr, batch_size, epochs, seed=0, alone=False):
@@ -132,9 +111,9 @@ common.header("network", parameters=PARAMETERS)
 with st.sidebar:
     schedule = controls.select(P + "schedule", t("network.schedule"), ("constant", "decay"), "constant",
                                format_func=lambda s: t(f"network.schedule_{s}"))
-    lr = 0.0007
+    lr = COURSE_LR
     if schedule == "constant":
-        lr = controls.select_slider(P + "lr", t("network.lr"), RATES, 0.0007, format_func=common.plain)
+        lr = controls.select_slider(P + "lr", t("network.lr"), RATES, COURSE_LR, format_func=common.plain)
     batch = controls.select_slider(P + "batch", t("network.batch"), BATCHES, 64)
     epochs = controls.slider(P + "epochs", t("network.epochs"), 1000, EPOCHS, EPOCHS, 1000)
     focus = controls.select(P + "focus", t("network.focus"), tuple(RACERS), "adam",
@@ -164,7 +143,7 @@ common.chart(cost_figure(schedule, lr, batch, epochs, style, (
 
 # --- the accuracy table beside the course's ------------------------------------------------------------
 st.subheader(t("network.table_title"))
-course_setting = batch == 64 and epochs == 10_000 and (schedule == "decay" or lr == 0.0007)
+course_setting = batch == 64 and epochs == 10_000 and (schedule == "decay" or lr == COURSE_LR)
 table = {t("network.col_optimizer"): [t(f"optimizer.{name}") for name in RACERS],
          t("network.col_ours"): [percent(accuracy(theta)) for _, _, theta, _ in runs.values()]}
 if course_setting:
@@ -201,17 +180,18 @@ else:
 
 # --- sharp and flat, in a real network --------------------------------------------------------------------
 st.subheader(t("network.keskar_title"))
-small = runs["adam"][2] if batch < len(X) else train("adam", schedule, lr, 16, epochs, alone=True)[2]
-small_batch = batch if batch < len(X) else 16
-large = runs["adam"][2] if batch == len(X) else train("adam", schedule, lr, len(X), epochs, alone=True)[2]
+small_batch, large_batch = KESKAR_BATCHES  # the large one is the whole set: len(X)
+small = runs["adam"][2] if batch < large_batch else train("adam", schedule, lr, small_batch, epochs, alone=True)[2]
+small_batch = batch if batch < large_batch else small_batch
+large = runs["adam"][2] if batch == large_batch else train("adam", schedule, lr, large_batch, epochs, alone=True)[2]
 train_line, test_line = keskar_line(small, large)
 common.chart(figures.curve_figure(
     [figures.Curve(t("network.train_cost"), "#0072B2", train_line, x=LINE),
      figures.Curve(t("network.test_cost"), "#D55E00", test_line, x=LINE, dash="dash")],
-    style=style, x_title=t("network.a_axis", small=small_batch, large=len(X)), y_title=t("network.cost"), log_y=True,
+    style=style, x_title=t("network.a_axis", small=small_batch, large=large_batch), y_title=t("network.cost"), log_y=True,
     shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": v, "x1": v, "y0": 0, "y1": 1,
              "line": {"color": "#888", "width": 2, "dash": "dot"}} for v in (0.0, 1.0)]), "nw_keskar")
-st.markdown(t("network.keskar_intro", small=small_batch, large=len(X), small_acc=percent(accuracy(small)),
+st.markdown(t("network.keskar_intro", small=small_batch, large=large_batch, small_acc=percent(accuracy(small)),
               large_acc=percent(accuracy(large))))
 
 common.what_to_notice("network", **ours, captured=f"{100 * captured:.1f}" if diverged is None else "—")

@@ -250,10 +250,7 @@ with st.expander(t("common.update_rule"), expanded=True):
     st.latex(rf"y_{{t+1}} = (1 + \mu + 2\alpha)\,y_t - \mu\,y_{{t-1}}\quad\Rightarrow\quad"
              rf"\lambda^2 - {1 + momentum + 2 * lr:.4g}\,\lambda + {momentum:g} = 0,\ "
              rf"\lambda = {growth['sgd_momentum']:.4g}")
-    for run in runs:
-        if not run.noise:
-            st.markdown(f"**{run.label}**")
-            common.show_rule(run.optimizer, dict(run.hyper), run.lr)
+    st.markdown(common.rules_markdown([run for run in runs if not run.noise]))
 
 low, high = int(np.argmin(np.abs(SWEEP - 1e-2))), int(np.argmin(np.abs(SWEEP - 1e-8)))
 common.what_to_notice("saddle", gd_high=steps_text(times[0][low], ESCAPE_STEPS),

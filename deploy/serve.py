@@ -4,7 +4,9 @@
 
 Compiles the Numba kernels first (no visitor waits for a compiler), starts the replicas on the
 ports after --port, waits until each is healthy, then runs nginx in the foreground with session
-affinity and websocket proxying. Ctrl-C stops everything.
+affinity and websocket proxying. Meanwhile it trains lesson 12's settings in the background (at
+the lowest priority; kept on disk, so only the first start on a machine trains them: a few minutes
+of CPU, see optimizers/course_network.py). Ctrl-C stops everything.
 """
 
 import argparse
@@ -43,8 +45,9 @@ def wait_healthy(url, process, timeout=120):
 
 
 @contextlib.contextmanager
-def cluster(replicas=2, port=8501, address="127.0.0.1", log=None):
-    """The replicas and nginx, running; yields nginx's base URL."""
+def cluster(replicas=2, port=8501, address="127.0.0.1", log=None, precompute=False):
+    """The replicas and nginx, running; yields nginx's base URL. precompute: train lesson 12's
+    settings meanwhile, in a background process at the lowest priority."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise RuntimeError("nginx is missing: `make serve` installs it (apt-get install nginx-light)")
@@ -67,6 +70,9 @@ def cluster(replicas=2, port=8501, address="127.0.0.1", log=None):
                                                                      port=port))
         processes.append(subprocess.Popen([nginx, "-p", str(run), "-c", str(run / "nginx.conf")], stderr=log))
         wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", processes[-1])
+        if precompute:
+            processes.append(subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "optimizers.course_network"],
+                                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log))
         yield f"http://127.0.0.1:{port}"
     finally:
         for process in reversed(processes):
@@ -84,8 +90,9 @@ def main():
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="0.0.0.0")
+    parser.add_argument("--no-precompute", action="store_true", help="leave lesson 12's trainings to the visitors")
     args = parser.parse_args()
-    with cluster(args.replicas, args.port, args.address) as url:
+    with cluster(args.replicas, args.port, args.address, precompute=not args.no_precompute) as url:
         print(f"Descent Lab: {args.replicas} replicas behind nginx at {url} (Ctrl-C stops them)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:

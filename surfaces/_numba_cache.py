@@ -29,13 +29,25 @@ def _writable(folder):
         return False
 
 
-def _candidates(digest):
-    yield ROOT / ".numba_cache" / digest
+def _candidates(digest, name="numba"):
+    yield ROOT / f".{name}_cache" / digest
     try:
-        yield Path(tempfile.gettempdir()) / "descent-lab-numba" / digest
+        yield Path(tempfile.gettempdir()) / f"descent-lab-{name}" / digest
     except (OSError, FileNotFoundError):  # "No usable temporary directory"
         pass
-    yield Path.home() / ".cache" / "descent-lab-numba" / digest
+    yield Path.home() / ".cache" / f"descent-lab-{name}" / digest
+
+
+def digest(files):
+    """A folder name for results of these source files: any edit to them is another folder."""
+    return hashlib.sha1(b"".join(Path(p).read_bytes() for p in files)).hexdigest()[:12]
+
+
+def writable_folder(name, files):
+    """The first writable of the code folder, the temporary folder and ~/.cache for results named
+    `name` of the code in `files` (keyed on their contents); None when nothing is writable."""
+    key = digest(files)
+    return next((folder for folder in _candidates(key, name) if _writable(folder)), None)
 
 
 def configure():
@@ -48,11 +60,10 @@ def configure():
         if _writable(Path(given)):
             return
         LOG.warning("NUMBA_CACHE_DIR=%s is not writable; looking for another folder", given)
-    digest = hashlib.sha1(b"".join(p.read_bytes() for p in KERNEL_FILES)).hexdigest()[:12]
-    for folder in _candidates(digest):
-        if _writable(folder):
-            os.environ["NUMBA_CACHE_DIR"] = str(folder)
-            return
+    folder = writable_folder("numba", KERNEL_FILES)
+    if folder is not None:
+        os.environ["NUMBA_CACHE_DIR"] = str(folder)
+        return
     os.environ.pop("NUMBA_CACHE_DIR", None)
     ENABLED = False
     LOG.warning("no writable folder for Numba's cache: the kernels compile in memory in each process "

@@ -75,3 +75,26 @@ def test_the_players_plotly_js_is_kept_by_browsers_for_a_day(nginx):
     with urllib.request.urlopen(nginx + "/app/static/plotly.min.js") as reply:
         assert reply.status == 200 and len(reply.read()) > 1_000_000
         assert reply.headers["Cache-Control"] == "public, max-age=86400"
+
+
+def _precomputing():
+    """pids of processes training lesson 12's settings (optimizers.course_network)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"optimizers.course_network" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_make_serve_trains_lesson_12_in_the_background_at_the_lowest_priority():
+    import os
+    from browser import free_port
+    from serve import cluster
+    assert not _precomputing()
+    with cluster(replicas=1, port=free_port(), address="127.0.0.1", precompute=True):
+        (pid,) = _precomputing()
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 19
+    assert not _precomputing()

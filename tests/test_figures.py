@@ -299,3 +299,16 @@ def test_a_diverged_run_leaves_the_axes_readable_and_is_named():
     drawn = np.asarray(scene["data"][1]["x"], dtype=float)
     assert np.nanmax(np.abs(drawn)) <= max(abs(xmin), abs(xmax))  # no point far outside: no thin blade
     assert "diverged" in scene["layout"]["annotations"][0]["text"]
+
+
+def test_a_spec_is_encoded_as_the_standard_json_engine_encodes_it():
+    """Prepared.json goes through plotly.io's default engine (orjson, pinned for speed): the same
+    document as the json engine writes, NaN gaps and float32 data included."""
+    assert pio.json.config.default_engine == "auto"
+    import orjson  # noqa: F401  (pinned in requirements.txt: "auto" picks it)
+    where, paths, lines = race(steps=200)
+    lines.append(figures.PathLine("gap", "#000000", np.array([[0.0, 1.0], [np.nan, np.nan], [0.5, 0.25]])))
+    for figure in (figures.trajectory_figure(where, lines, style=figures.NORMAL, backdrop=figures.backdrop(where)),
+                   figures.curve_figure([figures.Curve("loss", "#000000", paths[0].loss)], style=figures.NORMAL,
+                                        x_title="step", y_title="loss")):
+        assert json.loads(figure.json()) == json.loads(pio.json.to_json_plotly(figure.spec, engine="json"))

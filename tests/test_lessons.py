@@ -540,7 +540,7 @@ def test_playground_offers_adamw_weight_decay_and_l1():
     assert_healthy(at)
     assert at.select_slider(key="pg_o0_weight_decay").value == 0.01  # AdamW's torch default
     assert at.selectbox(key="pg_o1_l1_mode").value == "subgradient"
-    rules = " ".join(e.value for e in at.latex)
+    rules = " ".join(e.value for e in at.markdown if "$$" in e.value)  # common.update_rules: one element
     assert r"(1 - 0.2\cdot 0.01)" in rules and r"0.5\,\operatorname{sign}\theta_{t-1}" in rules
 
 

@@ -163,3 +163,75 @@ def test_a_shorter_training_is_the_start_of_a_longer_one(name, hyper, decay_ever
     np.testing.assert_array_equal(short.costs, long.costs[:2500])
     np.testing.assert_array_equal(short.snapshots, long.snapshots[:10])
     np.testing.assert_array_equal(short.theta, long.snapshots[9])
+
+
+@pytest.fixture
+def kept(tmp_path, monkeypatch):
+    """optimizers.course_network with its results' folder in tmp_path and 40-epoch trainings."""
+    from optimizers import course_network
+    monkeypatch.setattr(course_network, "_FOLDER", [tmp_path])
+    monkeypatch.setattr(course_network, "EPOCHS", 40)
+    monkeypatch.setattr(course_network, "FRAME_EVERY", 10)
+    monkeypatch.setattr(course_network, "DECAY_EVERY", 10)
+    return course_network
+
+
+def _assert_same_runs(got, expected):
+    assert list(got) == list(expected)
+    for name in expected:
+        np.testing.assert_array_equal(got[name][0], expected[name][0])
+        np.testing.assert_array_equal(got[name][1], expected[name][1])
+        assert got[name][2] == expected[name][2]
+
+
+def test_lesson_12s_trainings_come_back_from_disk_bit_for_bit(kept, monkeypatch):
+    """A class on lesson 12 asks for settings faster than two cores train them: each is trained
+    once per machine and read back exactly, also one optimizer's runs out of the file of three."""
+    fresh = kept.train_all("decay", 0.0007, 32, seed=1)
+    _assert_same_runs(kept.trainings("decay", 0.0007, 32, seed=1), fresh)
+    assert len(list(kept.folder().glob("*.npz"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+    monkeypatch.setattr(kept, "train_all", no_training)
+    _assert_same_runs(kept.trainings("decay", 0.0007, 32, seed=1), fresh)
+    _assert_same_runs(kept.trainings("decay", 0.0007, 32, 1, ("adam",)), {"adam": fresh["adam"]})
+
+
+def test_a_diverged_run_keeps_its_epoch_on_disk(kept):
+    runs = kept.trainings("constant", 10.0, 300, names=("adam",))  # saturates at once
+    assert runs["adam"][2] is not None
+    _assert_same_runs(kept.trainings("constant", 10.0, 300, names=("adam",)), runs)
+
+
+def test_a_damaged_training_file_is_trained_again(kept):
+    runs = kept.trainings("constant", 0.01, 64)
+    (path,) = kept.folder().glob("*.npz")
+    path.write_bytes(path.read_bytes()[:100])  # e.g. a disk that filled up
+    _assert_same_runs(kept.trainings("constant", 0.01, 64), runs)
+    assert kept._load(path, tuple(kept.RACERS)) is not None  # replaced by a whole file
+
+
+def test_without_a_writable_folder_lesson_12_trains_in_memory(kept, monkeypatch):
+    monkeypatch.setattr(kept, "_FOLDER", [None])
+    _assert_same_runs(kept.trainings("constant", 0.01, 64), kept.train_all("constant", 0.01, 64))
+    assert kept.precompute() == (0, 0)
+
+
+def test_precompute_covers_every_setting_the_page_offers(kept, monkeypatch):
+    """Every (schedule, α, B, seed) the controls can reach, and Adam alone at Keskar's two batch
+    sizes for every (schedule, α) of seed 0; a second pass finds them all kept."""
+    offered = {("constant", lr, b, s) for lr in kept.RATES for b in kept.BATCHES for s in kept.SEEDS}
+    offered |= {("decay", kept.COURSE_LR, b, s) for b in kept.BATCHES for s in kept.SEEDS}
+    listed = list(kept.settings())
+    assert {s[:4] for s in listed if s[4] == tuple(kept.RACERS)} == offered
+    assert {s[:4] for s in listed if s[4] == ("adam",)} == {
+        (schedule, lr, b, 0) for schedule, lr, _, _ in offered for b in kept.KESKAR_BATCHES}
+    assert len(listed) == len(set(listed))
+    alone = [s for s in listed if s[4] == ("adam",)]
+    assert listed[:3] == [("constant", kept.COURSE_LR, b, 0, tuple(kept.RACERS)) for b in (64, 8, 16)]
+    assert alone[0][2] == 16 and alone[1][2] == 300
+    # Adam alone at B = 16 is in the file of all three at B = 16: found, not trained again
+    monkeypatch.setattr(kept, "settings", lambda: iter(listed[:3] + alone[:2]))
+    assert kept.precompute() == (4, 1)
+    assert kept.precompute() == (0, 5)
