@@ -14,6 +14,17 @@ SURFACES = ("rosenbrock", "elongated_bowl", "bowl", "formula")
 SECOND_MOMENTS = (0.9, 0.99, 0.999, 0.9999)
 COLD = 20
 
+@st.fragment
+def ledger(path, steps, correct):
+    """One update of the Adam run in numbers; its slider reruns this section alone."""
+    step = controls.slider(P + "ledger", t("adam.ledger_step"), 1, steps, 1, 1)
+    k = step - 1
+    rows = {"gₜ": path.grads[k], "mₜ": path.state["m"][k], "vₜ": path.state["v"][k]}
+    if correct:  # the corrected moments exist only when the step uses them
+        rows.update({"m̂ₜ": path.state["m_hat"][k], "v̂ₜ": path.state["v_hat"][k]})
+    common.ledger({**rows, "Δθₜ": path.deltas[k]}, digits=6)
+
+
 common.header("adam")
 with st.sidebar:
     surface_name = controls.select(P + "surface", t("adam.surface"), SURFACES, "rosenbrock",
@@ -69,12 +80,7 @@ st.markdown(t("adam.fading", beta2=f"{beta2:g}", c50=f"{1 - beta2 ** 50:.3g}", n
 st.subheader(t("adam.ledger_title"))
 adam_path = paths[2]
 # t counts updates from 1, as the notes and the cold-start chart do: update t uses the gradient at θ₍ₜ₋₁₎
-step = controls.slider(P + "ledger", t("adam.ledger_step"), 1, steps, 1, 1)
-k = step - 1
-rows = {"gₜ": adam_path.grads[k], "mₜ": adam_path.state["m"][k], "vₜ": adam_path.state["v"][k]}
-if correct:  # the corrected moments exist only when the step uses them
-    rows.update({"m̂ₜ": adam_path.state["m_hat"][k], "v̂ₜ": adam_path.state["v_hat"][k]})
-common.ledger({**rows, "Δθₜ": adam_path.deltas[k]}, digits=6)
+ledger(adam_path, steps, correct)
 
 st.subheader(t("adam.rates_title"))
 rates = adam_path.effective_lr()

@@ -18,6 +18,21 @@ def stable_below(condition, beta):
             "nesterov": 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * condition)}
 
 
+@st.fragment
+def inspector(where, path, line, surface_params, steps, style):
+    """One step of the EMA run in numbers. Its slider reruns this section alone (a student scrubs
+    through the steps; nothing else on the page depends on them)."""
+    step = controls.slider(P + "inspect", t("momentum.inspect"), 0, steps - 1, 5, 1)
+    left, right = st.columns([3, 2])
+    with left:
+        common.chart(figures.inspector_figure(where, path, step, color=line.color, label=line.label, style=style,
+                                              labels=common.map_labels(),
+                                              backdrop=common.backdrop("elongated_bowl", surface_params)), "mo_inspect")
+    with right:
+        common.ledger({"θₜ": path.points[step], "gₜ": path.grads[step], "vₜ": path.state["v"][step],
+                       "Δθₜ": path.deltas[step]})
+
+
 common.header("momentum")
 with st.sidebar:
     condition = controls.slider(P + "condition", t("momentum.condition"), 1.0, 100.0, 50.0, 1.0)
@@ -62,17 +77,10 @@ with right:
     common.chart(figures.curve_figure(along, style=style, x_title=t("common.step"), y_title=t("momentum.along"),
                                       mode="lines+markers"), "mo_along")
 
+
+
 st.subheader(t("momentum.inspector_title"))
-step = controls.slider(P + "inspect", t("momentum.inspect"), 0, steps - 1, 5, 1)
-ema_line = common.path_lines(runs, paths)[1]
-left, right = st.columns([3, 2])
-with left:
-    common.chart(figures.inspector_figure(where, paths[1], step, color=ema_line.color, label=ema_line.label,
-                                          style=style, labels=common.map_labels(),
-                                          backdrop=common.backdrop("elongated_bowl", surface_params)), "mo_inspect")
-with right:
-    common.ledger({"θₜ": paths[1].points[step], "gₜ": paths[1].grads[step], "vₜ": paths[1].state["v"][step],
-                   "Δθₜ": paths[1].deltas[step]})
+inspector(where, paths[1], common.path_lines(runs, paths)[1], surface_params, steps, style)
 
 common.update_rules(runs[1:])
 edges = stable_below(condition, beta)

@@ -38,9 +38,10 @@ class Run:
 
 
 def _user_key(widget_id):
-    """Streamlit ids of keyed widgets end in '-<key>'; our keys never contain '-'. (Ids of widgets
-    without a key have no user part.)"""
-    return widget_id.rsplit("-", 1)[-1] if widget_id.startswith("$$ID-") else None
+    """Streamlit ids of keyed widgets are '$$ID-<hash>-<key>' (a chart's key is 'chart-<its key>', so
+    never a control's). Ids of widgets without a key have no user part."""
+    parts = widget_id.split("-", 2)
+    return parts[2] if widget_id.startswith("$$ID-") and len(parts) == 3 else None
 
 
 class Session:
@@ -54,6 +55,7 @@ class Session:
         self.page = None
         self.query = ""
         self.widgets = {}
+        self.fragments = {}  # user key → the fragment its widget was drawn in (the browser reruns only that)
         self.socket = None
         self.fired = None
 
@@ -65,18 +67,19 @@ class Session:
     async def __aexit__(self, *exc):
         await self.socket.close()
 
-    async def _send(self, states=()):
+    async def _send(self, states=(), fragment=""):
         message = BackMsg()
         client = message.rerun_script
         client.query_string = self.query
         client.page_name = self.page
+        client.fragment_id = fragment
         client.widget_states.widgets.extend(states)
         client.cached_message_hashes.extend(sorted(self.cached))
         await self.socket.send(message.SerializeToString())
 
-    async def _rerun(self, states=()):
+    async def _rerun(self, states=(), fragment=""):
         started = time.perf_counter()
-        await self._send(states)
+        await self._send(states, fragment)
         return await self._read(started)
 
     async def _read(self, started):
@@ -104,6 +107,7 @@ class Session:
                 key = _user_key(getattr(body, "id", "")) if hasattr(body, "id") else None
                 if key:
                     widgets[key] = (which, body)
+                    self.fragments[key] = message.delta.fragment_id
                 if which == "exception":
                     exceptions.append(f"{body.type}: {body.message}")
                 elif which == "alert":
@@ -128,14 +132,14 @@ class Session:
     async def change(self, key, value):
         """Set the widget with this key (as the browser would after a drag or click) and rerun."""
         which, body = self.widgets[key]
-        return await self._rerun([widget_state(which, body, value)])
+        return await self._rerun([widget_state(which, body, value)], self.fragments.get(key, ""))
 
     async def fire(self, key, values):
         """One change after another without waiting for any (a key held down, a frantic tab)."""
         which, body = self.widgets[key]
         self.fired = time.perf_counter()
         for value in values:
-            await self._send([widget_state(which, body, value)])
+            await self._send([widget_state(which, body, value)], self.fragments.get(key, ""))
 
     async def settle(self, shown):
         """After fire(): the messages until the run whose query string contains `shown` (the last

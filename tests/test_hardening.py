@@ -1,6 +1,7 @@
 """Hostile and careless input: link text stays inert, errors stay short, chart clicks are checked,
 stray link values are dropped, and old runs do not stay alive in a session."""
 
+import asyncio
 import gc
 import math
 import re
@@ -314,3 +315,25 @@ def test_plotly_js_is_published_as_it_is_or_left_to_the_component_copy(tmp_path)
     assert player.publish_plotly(blocked / "plotly.min.js") is False
     html = (ROOT / "figures" / "player" / "index.html").read_text()
     assert html.index("../../app/static/plotly.min.js") < html.index("../app_pages.player.plotlyjs/plotly.min.js")
+
+
+@pytest.mark.parametrize("page, key, value, sidebar", [("momentum", "mo_inspect", 40, ("mo_beta", 0.8)),
+                                                       ("adam", "adam_ledger", 7, ("adam_beta1", 0.8))])
+def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, sidebar):
+    """Scrubbing through the steps of one run (a ledger, an inspector map) reruns that section, not
+    the page (st.fragment): a tenth of the messages; the link keeps the step, and a full rerun
+    afterwards keeps it too."""
+    from stclient import Session
+
+    async def visit():
+        async with Session(server) as session:
+            whole = await session.open(page)
+            scrubbed = await session.change(key, value)
+            changed = await session.change(*sidebar)
+            return whole, scrubbed, changed
+    whole, scrubbed, changed = asyncio.run(visit())
+    assert scrubbed.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not scrubbed.exceptions
+    assert scrubbed.messages * 3 < whole.messages and scrubbed.charts <= 1
+    assert f"{key}={value}" in scrubbed.query.split("&")
+    assert changed.status == "FINISHED_SUCCESSFULLY"
+    assert {f"{key}={value}", f"{sidebar[0]}={sidebar[1]:g}"} <= set(changed.query.split("&"))
