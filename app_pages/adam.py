@@ -14,9 +14,9 @@ SURFACES = ("rosenbrock", "elongated_bowl", "bowl", "formula")
 SECOND_MOMENTS = (0.9, 0.99, 0.999, 0.9999)
 COLD = 20
 
-@st.fragment
+@common.section
 def ledger(path, steps, correct):
-    """One update of the Adam run in numbers; its slider reruns this section alone."""
+    """One update of the Adam run in numbers."""
     step = controls.slider(P + "ledger", t("adam.ledger_step"), 1, steps, 1, 1)
     k = step - 1
     rows = {"gₜ": path.grads[k], "mₜ": path.state["m"][k], "vₜ": path.state["v"][k]}

@@ -142,6 +142,16 @@ def _take_click(chart_key, click):
         st.session_state[click.x_key], st.session_state[click.y_key] = point
 
 
+def section(function):
+    """st.fragment for a section with its own control (a step inspector): the control reruns that
+    section alone. Such a rerun skips app.py, so the section sets the session's language itself."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        use_language(st.session_state.get(LANGUAGE_KEY, "en"))
+        return function(*args, **kwargs)
+    return st.fragment(run)
+
+
 def player_options(clickable=False, columns=None):
     projector = bool(st.session_state.get(PROJECTOR_KEY, False))
     return player.options(style().font_size, st.session_state.get(SPEED_KEY, 1.0), clickable, columns,

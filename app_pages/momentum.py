@@ -18,10 +18,10 @@ def stable_below(condition, beta):
             "nesterov": 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * condition)}
 
 
-@st.fragment
+@common.section
 def inspector(where, path, line, surface_params, steps, style):
-    """One step of the EMA run in numbers. Its slider reruns this section alone (a student scrubs
-    through the steps; nothing else on the page depends on them)."""
+    """One step of the EMA run in numbers (a student scrubs through the steps; nothing else on the
+    page depends on them)."""
     step = controls.slider(P + "inspect", t("momentum.inspect"), 0, steps - 1, 5, 1)
     left, right = st.columns([3, 2])
     with left:

@@ -322,17 +322,20 @@ def test_plotly_js_is_published_as_it_is_or_left_to_the_component_copy(tmp_path)
 def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, sidebar):
     """Scrubbing through the steps of one run (a ledger, an inspector map) reruns that section, not
     the page (st.fragment): a tenth of the messages; the link keeps the step, and a full rerun
-    afterwards keeps it too."""
+    afterwards keeps it too; the section speaks the page's language (its rerun skips app.py)."""
     from stclient import Session
+    from app_pages.i18n import STRINGS
 
     async def visit():
         async with Session(server) as session:
-            whole = await session.open(page)
+            whole = await session.open(page, "lang=zh")
             scrubbed = await session.change(key, value)
+            label = session.widgets[key][1].label
             changed = await session.change(*sidebar)
-            return whole, scrubbed, changed
-    whole, scrubbed, changed = asyncio.run(visit())
+            return whole, scrubbed, label, changed
+    whole, scrubbed, label, changed = asyncio.run(visit())
     assert scrubbed.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not scrubbed.exceptions
+    assert label == STRINGS["zh"][{"mo_inspect": "momentum.inspect", "adam_ledger": "adam.ledger_step"}[key]]
     assert scrubbed.messages * 3 < whole.messages and scrubbed.charts <= 1
     assert f"{key}={value}" in scrubbed.query.split("&")
     assert changed.status == "FINISHED_SUCCESSFULLY"
