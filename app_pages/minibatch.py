@@ -34,6 +34,40 @@ def gradient_noise(surface_params, w, b, batch, seed):
     return cloud, spread, sizes, measured
 
 
+@common.section
+def gradient_noise_section(where, mini_path, surface_params, m, batch, seed, style):
+    """The noise of one step's mini-batch gradient; its step slider reruns this section alone."""
+    step = controls.slider(P + "inspect", t("minibatch.inspect"), 0, len(mini_path.lr) - 1, 0, 1)
+    w, b = mini_path.points[step]
+    st.markdown(t("minibatch.noise_intro", draws=DRAWS))
+    cloud, spread, sizes, measured = gradient_noise(surface_params, float(w), float(b), batch, seed)
+    exact = spread / batch * (m - batch) / max(m - 1, 1)
+    full = np.array(where.grad(w, b))
+    left, right = st.columns(2)
+    with left:
+        groups = [(t("minibatch.draws"), MINI, cloud, 6, "circle"),
+                  (t("minibatch.mean"), "#E69F00", cloud.mean(axis=0), 18, "circle-open"),
+                  (t("minibatch.true"), BATCH, full, 20, "star")]
+        ellipses = [(MINI, cloud.mean(axis=0), np.cov(cloud.T), 2.0, "solid"), ("#7f7f7f", full, exact, 2.0, "dash")]
+        # one scale for every B: ±3.5 standard deviations of a single sample's gradient (B = 1), so that
+        # the cloud visibly shrinks as B grows
+        reach = 3.5 * np.sqrt(np.maximum(np.diag(spread), 1e-300))
+        ranges = [(centre - r, centre + r) for centre, r in zip(full, reach)]
+        common.chart(figures.scatter_figure(groups, style=style, x_title=t("minibatch.gw"), y_title=t("minibatch.gb"),
+                                            ellipses=ellipses, ranges=ranges), "mb_cloud")
+    with right:
+        total = np.trace(spread)
+        curves = [figures.Curve(t("minibatch.measured", draws=DRAWS), MINI, measured, x=sizes),
+                  figures.Curve(t("minibatch.law"), "#7f7f7f", total / sizes, dash="dot", x=sizes),
+                  figures.Curve(t("minibatch.exact"), BATCH, total / sizes * (m - sizes) / max(m - 1, 1), dash="dash",
+                                x=sizes)]
+        common.chart(figures.curve_figure(curves, style=style, x_title="B", y_title=t("minibatch.variance"),
+                                          log_y=True, log_x=True, mode="lines+markers"), "mb_variance")
+    st.markdown(t("minibatch.variance_intro"))
+    st.latex(rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B}}{{m-1}}"
+             rf" = \frac{{{total:.4g}}}{{{batch}}}\cdot\frac{{{m}-{batch}}}{{{m}-1}} = {np.trace(exact):.4g}")
+
+
 common.header("minibatch")
 with st.sidebar:
     m = controls.slider(P + "samples", t("minibatch.samples"), 16, 1024, 256, 16)
@@ -78,35 +112,7 @@ st.latex(rf"\hat g = \frac{{1}}{{{batch}}}\sum_{{i\in\mathcal{{B}}_t}} \nabla_\t
          rf"\qquad \theta_t = \theta_{{t-1}} - {lr:g}\,\hat g")
 
 st.subheader(t("minibatch.noise_title"))
-step = controls.slider(P + "inspect", t("minibatch.inspect"), 0, len(mini_path.lr) - 1, 0, 1)
-w, b = mini_path.points[step]
-st.markdown(t("minibatch.noise_intro", draws=DRAWS))
-cloud, spread, sizes, measured = gradient_noise(surface_params, float(w), float(b), batch, seed)
-exact = spread / batch * (m - batch) / max(m - 1, 1)
-full = np.array(where.grad(w, b))
-left, right = st.columns(2)
-with left:
-    groups = [(t("minibatch.draws"), MINI, cloud, 6, "circle"),
-              (t("minibatch.mean"), "#E69F00", cloud.mean(axis=0), 18, "circle-open"),
-              (t("minibatch.true"), BATCH, full, 20, "star")]
-    ellipses = [(MINI, cloud.mean(axis=0), np.cov(cloud.T), 2.0, "solid"), ("#7f7f7f", full, exact, 2.0, "dash")]
-    # one scale for every B: ±3.5 standard deviations of a single sample's gradient (B = 1), so that
-    # the cloud visibly shrinks as B grows
-    reach = 3.5 * np.sqrt(np.maximum(np.diag(spread), 1e-300))
-    ranges = [(centre - r, centre + r) for centre, r in zip(full, reach)]
-    common.chart(figures.scatter_figure(groups, style=style, x_title=t("minibatch.gw"), y_title=t("minibatch.gb"),
-                                        ellipses=ellipses, ranges=ranges), "mb_cloud")
-with right:
-    total = np.trace(spread)
-    curves = [figures.Curve(t("minibatch.measured", draws=DRAWS), MINI, measured, x=sizes),
-              figures.Curve(t("minibatch.law"), "#7f7f7f", total / sizes, dash="dot", x=sizes),
-              figures.Curve(t("minibatch.exact"), BATCH, total / sizes * (m - sizes) / max(m - 1, 1), dash="dash",
-                            x=sizes)]
-    common.chart(figures.curve_figure(curves, style=style, x_title="B", y_title=t("minibatch.variance"),
-                                      log_y=True, log_x=True, mode="lines+markers"), "mb_variance")
-st.markdown(t("minibatch.variance_intro"))
-st.latex(rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B}}{{m-1}}"
-         rf" = \frac{{{total:.4g}}}{{{batch}}}\cdot\frac{{{m}-{batch}}}{{{m}-1}} = {np.trace(exact):.4g}")
+gradient_noise_section(where, mini_path, surface_params, m, batch, seed, style)
 # --- notation, and choosing B ------------------------------------------------------------------------
 left, right = st.columns(2)
 with left, st.container(border=True):

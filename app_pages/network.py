@@ -188,7 +188,8 @@ train_line, test_line = keskar_line(small, large)
 common.chart(figures.curve_figure(
     [figures.Curve(t("network.train_cost"), "#0072B2", train_line, x=LINE),
      figures.Curve(t("network.test_cost"), "#D55E00", test_line, x=LINE, dash="dash")],
-    style=style, x_title=t("network.a_axis", small=small_batch, large=large_batch), y_title=t("network.cost"), log_y=True,
+    style=style, x_title=t("network.a_axis", small=small_batch, large=large_batch), y_title=t("network.cost"),
+    log_y=True,
     shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": v, "x1": v, "y0": 0, "y1": 1,
              "line": {"color": "#888", "width": 2, "dash": "dot"}} for v in (0.0, 1.0)]), "nw_keskar")
 st.markdown(t("network.keskar_intro", small=small_batch, large=large_batch, small_acc=percent(accuracy(small)),

@@ -212,8 +212,8 @@ def main(args):
                   "medians: CPU for a new setting and for the same changes again (caches full), bytes sent")
             mark = {True: "within", False: "OVER"}
             for page, (opened, new, seen, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu)).items():
-                print(f"  {page:<15}open {opened * 1e3:4.0f} ms   change: new {new * 1e3:4.0f} ms {mark[new <= 0.03]:>6}, "
-                      f"caches full {seen * 1e3:4.0f} ms {mark[seen <= 0.03]:>6}"
+                print(f"  {page:<15}open {opened * 1e3:4.0f} ms   change: new {new * 1e3:4.0f} ms "
+                      f"{mark[new <= 0.03]:>6}, caches full {seen * 1e3:4.0f} ms {mark[seen <= 0.03]:>6}"
                       f"{sent / 1e3:6.0f} kB sent {mark[sent <= 300_000]}")
             print("  budgets: median ≤ 30 ms of server CPU, ≤ 300 kB sent per rerun")
             return

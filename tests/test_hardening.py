@@ -318,11 +318,13 @@ def test_plotly_js_is_published_as_it_is_or_left_to_the_component_copy(tmp_path)
 
 
 @pytest.mark.parametrize("page, key, value, sidebar", [("momentum", "mo_inspect", 40, ("mo_beta", 0.8)),
-                                                       ("adam", "adam_ledger", 7, ("adam_beta1", 0.8))])
+                                                       ("adam", "adam_ledger", 7, ("adam_beta1", 0.8)),
+                                                       ("minibatch", "mb_inspect", 9, ("mb_lr", 0.05))])
 def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, sidebar):
     """Scrubbing through the steps of one run (a ledger, an inspector map) reruns that section, not
-    the page (st.fragment): a tenth of the messages; the link keeps the step, and a full rerun
-    afterwards keeps it too; the section speaks the page's language (its rerun skips app.py)."""
+    the page (st.fragment): under a third of the messages, fewer charts. The link keeps the step, a
+    full rerun afterwards keeps it too, and the section speaks the page's language (its rerun skips
+    app.py)."""
     from stclient import Session
     from app_pages.i18n import STRINGS
 
@@ -335,8 +337,9 @@ def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, 
             return whole, scrubbed, label, changed
     whole, scrubbed, label, changed = asyncio.run(visit())
     assert scrubbed.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not scrubbed.exceptions
-    assert label == STRINGS["zh"][{"mo_inspect": "momentum.inspect", "adam_ledger": "adam.ledger_step"}[key]]
-    assert scrubbed.messages * 3 < whole.messages and scrubbed.charts <= 1
+    assert label == STRINGS["zh"][{"mo_inspect": "momentum.inspect", "adam_ledger": "adam.ledger_step",
+                                   "mb_inspect": "minibatch.inspect"}[key]]
+    assert scrubbed.messages * 3 < whole.messages and scrubbed.charts < whole.charts
     assert f"{key}={value}" in scrubbed.query.split("&")
     assert changed.status == "FINISHED_SUCCESSFULLY"
     assert {f"{key}={value}", f"{sidebar[0]}={sidebar[1]:g}"} <= set(changed.query.split("&"))
