@@ -208,7 +208,7 @@ def test_crafted_chart_clicks_change_nothing(server, selection):
     async def probe():
         async with Session(server) as session:
             first = await session.open("playground", "pg_surface=bowl")
-            _, chart = first.widgets["pg_map"]
+            _, chart = first.widgets["chart-pg_map"]
             return await session.send_raw(chart.id, json_value=json.dumps(selection))
     after = asyncio.run(probe())
     assert after.status == "FINISHED_SUCCESSFULLY" and not after.exceptions, after.exceptions
@@ -225,7 +225,7 @@ def test_a_real_click_sets_the_start(server):
     async def probe():
         async with Session(server) as session:
             first = await session.open("playground", "pg_surface=bowl")
-            _, chart = first.widgets["pg_map"]
+            _, chart = first.widgets["chart-pg_map"]
             click = {"n": 1, "x": 1.0, "y": -0.5, "figure": 0, "trace": 9}
             return await session.send_raw(chart.id, json_value=json.dumps(click))
     after = asyncio.run(probe())
