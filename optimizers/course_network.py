@@ -10,6 +10,7 @@ memory, as before.
 """
 
 import concurrent.futures
+import functools
 import logging
 import os
 import sys
@@ -37,7 +38,6 @@ FRAME_EVERY = 250  # epochs between two pictures of the decision regions
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(ROOT.glob("optimizers/*.py")) + sorted(ROOT.glob("surfaces/*.py"))
 LOG = logging.getLogger("descent_lab")
-_FOLDER = []  # [the results' folder or None], found on first use
 
 
 def train_all(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
@@ -56,10 +56,15 @@ def train_all(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
         return dict(zip(names, pool.map(one, names)))
 
 
+@functools.cache
 def folder():
-    if not _FOLDER:
-        _FOLDER.append(_numba_cache.writable_folder("trainings", SOURCES))
-    return _FOLDER[0]
+    """Where the results are kept (found on first use), or None when nothing is writable."""
+    return _numba_cache.writable_folder("trainings", SOURCES)
+
+
+def _holders(names):
+    """The files that can hold `names`' runs: their own, and the file of all three optimizers."""
+    return [stored for stored in dict.fromkeys((tuple(names), tuple(RACERS))) if set(names) <= set(stored)]
 
 
 def _file(schedule, lr, batch_size, seed, names):
@@ -95,11 +100,10 @@ def trainings(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
     names = tuple(names)
     if folder() is None:
         return train_all(schedule, lr, batch_size, seed, names)
-    for stored_names in dict.fromkeys((names, tuple(RACERS))):
-        if set(names) <= set(stored_names):
-            found = _load(_file(schedule, lr, batch_size, seed, stored_names), names)
-            if found is not None:
-                return found
+    for stored_names in _holders(names):
+        found = _load(_file(schedule, lr, batch_size, seed, stored_names), names)
+        if found is not None:
+            return found
     runs = train_all(schedule, lr, batch_size, seed, names)
     _store(_file(schedule, lr, batch_size, seed, names), runs)
     return runs
@@ -124,8 +128,7 @@ def precompute():
         return 0, 0
     trained = found = 0
     for setting in settings():
-        done = any(_file(*setting[:4], names).exists() for names in dict.fromkeys((setting[4], tuple(RACERS)))
-                   if set(setting[4]) <= set(names))
+        done = any(_file(*setting[:4], names).exists() for names in _holders(setting[4]))
         if not done:
             trainings(*setting)
         trained, found = trained + (not done), found + done

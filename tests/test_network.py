@@ -169,7 +169,7 @@ def test_a_shorter_training_is_the_start_of_a_longer_one(name, hyper, decay_ever
 def kept(tmp_path, monkeypatch):
     """optimizers.course_network with its results' folder in tmp_path and 40-epoch trainings."""
     from optimizers import course_network
-    monkeypatch.setattr(course_network, "_FOLDER", [tmp_path])
+    monkeypatch.setattr(course_network, "folder", lambda: tmp_path)
     monkeypatch.setattr(course_network, "EPOCHS", 40)
     monkeypatch.setattr(course_network, "FRAME_EVERY", 10)
     monkeypatch.setattr(course_network, "DECAY_EVERY", 10)
@@ -213,7 +213,7 @@ def test_a_damaged_training_file_is_trained_again(kept):
 
 
 def test_without_a_writable_folder_lesson_12_trains_in_memory(kept, monkeypatch):
-    monkeypatch.setattr(kept, "_FOLDER", [None])
+    monkeypatch.setattr(kept, "folder", lambda: None)
     _assert_same_runs(kept.trainings("constant", 0.01, 64), kept.train_all("constant", 0.01, 64))
     assert kept.precompute() == (0, 0)
 
