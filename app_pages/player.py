@@ -63,7 +63,8 @@ def options(font_size, speed=1.0, clickable=False, columns=None, fit=False):
 def show(figures, key, settings, on_click=None):
     """Draw `figures` (Prepared) side by side under one set of controls; returns the last click
     ({"x", "y", "n", ...}) or None. on_click runs (as a widget callback) when the map is clicked."""
-    specs = frontend.encoded(figures)
+    specs, parts = frontend.deflated(figures)
     # the browser redraws when the JSON arguments change (not the bytes alone): a digest tells it
     digest = hashlib.blake2b(specs, digest_size=8).hexdigest()
-    return _PLAYER(specs=specs, options=settings, digest=digest, key=key, default=None, on_change=on_click)
+    return _PLAYER(specs=specs, parts=parts, options=settings, digest=digest, key=key, default=None,
+                   on_change=on_click)

@@ -5,6 +5,7 @@ import json
 import pickle
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -312,3 +313,18 @@ def test_a_spec_is_encoded_as_the_standard_json_engine_encodes_it():
                    figures.curve_figure([figures.Curve("loss", "#000000", paths[0].loss)], style=figures.NORMAL,
                                         x_title="step", y_title="loss")):
         assert json.loads(figure.json()) == json.loads(pio.json.to_json_plotly(figure.spec, engine="json"))
+
+
+def test_the_player_is_sent_each_figure_compressed_once():
+    """The player's "specs" are each figure's JSON, zlib-compressed and joined; "parts" splits them.
+    A cached figure compresses once."""
+    where, paths, lines = race(steps=400)
+    race_figure = figures.trajectory_figure(where, lines, style=figures.NORMAL, backdrop=figures.backdrop(where))
+    curves = figures.curve_figure([figures.Curve("loss", "#000000", paths[0].loss)], style=figures.NORMAL,
+                                  x_title="step", y_title="loss")
+    blob, parts = figures.player.deflated([race_figure, curves])
+    assert len(parts) == 2 and sum(parts) == len(blob)
+    assert zlib.decompress(blob[:parts[0]]) == race_figure.json().encode()
+    assert zlib.decompress(blob[parts[0]:]) == curves.json().encode()
+    assert race_figure.deflated() is race_figure.deflated()
+    assert len(blob) < 0.75 * (len(race_figure.json()) + len(curves.json()))

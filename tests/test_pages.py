@@ -1,8 +1,10 @@
 """Every page through Streamlit's AppTest: it loads, draws its charts, survives every control at both
 ends of its range, takes its settings from the URL, reports bad links, and speaks both languages."""
 
+import itertools
 import json
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -28,9 +30,11 @@ def assert_healthy(at):
 
 
 def player_specs(element):
-    """The figure specs one player on the page draws (its "specs" argument: a JSON array)."""
-    arg = next(a for a in element.proto.special_args if a.key == "specs")
-    return json.loads(arg.bytes)
+    """The figure specs one player on the page draws: its "specs" argument is one zlib stream per
+    figure, joined, and "parts" their lengths."""
+    blob = next(a for a in element.proto.special_args if a.key == "specs").bytes
+    ends = list(itertools.accumulate(json.loads(element.proto.json_args)["parts"]))
+    return [json.loads(zlib.decompress(blob[start:end])) for start, end in zip([0, *ends], ends)]
 
 
 def chart_spec(at, key):

@@ -16,16 +16,18 @@ FRONTEND = Path(__file__).parent
 RACE_SECONDS = 10.0  # a race at 1×, whatever its number of steps: time to talk it through
 
 
-def encoded(figures):
-    """The specs of `figures` (Prepared) as one UTF-8 JSON array, each encoded once."""
-    return ("[" + ",".join(figure.json() for figure in figures) + "]").encode()
+def deflated(figures):
+    """The specs of `figures` (Prepared) for the player component: each figure's JSON compressed
+    (zlib, once per figure) and joined, and the length of each part."""
+    parts = [figure.deflated() for figure in figures]
+    return b"".join(parts), [len(part) for part in parts]
 
 
 def page(figures, options, title="Descent Lab"):
     """A standalone HTML page: plotly.js, the player and the figures, opening on the final step."""
     script = (FRONTEND / "player.js").read_text(encoding="utf-8")
     style = (FRONTEND / "player.css").read_text(encoding="utf-8").replace("overflow: hidden;", "")
-    specs = encoded(figures).decode().replace("</", "<\\/")
+    specs = ("[" + ",".join(figure.json() for figure in figures) + "]").replace("</", "<\\/")
     settings = json.dumps(options).replace("</", "<\\/")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
