@@ -93,6 +93,43 @@ def steps_text(step, limit):
     return t("saddle.never", steps=limit) if step is None or not np.isfinite(step) else f"{int(step)}"
 
 
+@common.section
+def inspector(name, params, where, path, line, steps, style):
+    """The Hessian at a point of the first run (a step, or a point typed or clicked): a student
+    scrubs through it, and nothing else on the page depends on it."""
+    left, right = st.columns([3, 2])
+    with right:
+        custom = controls.toggle(P + "custom", t("saddle.custom"), False)
+        xmin, xmax, ymin, ymax = (float(v) for v in where.bounds)
+        if custom:
+            point = (controls.number(P + "px", t("saddle.point_x"), xmin, xmax, 0.0, 0.05),
+                     controls.number(P + "py", t("saddle.point_y"), ymin, ymax, 0.0, 0.05))
+        else:
+            step = controls.slider(P + "inspect", t("saddle.inspect_step"), 0, steps, min(30, steps), 1)
+            finite = path.points[:step + 1][np.isfinite(path.points[:step + 1]).all(axis=1)]
+            point = tuple(float(v) for v in finite[-1])
+        shape = surfaces.curvature(where, *point)
+        gradient = where.grad(*point)
+        flat = 1e-9 * max(1.0, float(np.abs(shape.eigenvalues).max()))
+        kinds = ["flat" if abs(v) <= flat else ("up" if v > 0 else "down") for v in shape.eigenvalues]
+        common.table({t("saddle.eigenvalue"): shape.eigenvalues,
+                      t("saddle.direction"): [f"({v[0]:+.3f}, {v[1]:+.3f})" for v in shape.eigenvectors.T],
+                      t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]})
+        degenerate = "flat" in kinds
+        st.markdown(t("saddle.at_point", x=f"{point[0]:.4g}", y=f"{point[1]:.4g}",
+                      g=f"{math.hypot(*gradient):.3g}", index=shape.index))
+        st.info(t("saddle.index_degenerate" if degenerate else f"saddle.index_{shape.index}"), icon="🧭")
+    with left:
+        colours = {"up": POSITIVE, "down": NEGATIVE, "flat": FLAT}
+        directions = [(f"λ{'₁₂'[k]} = {shape.eigenvalues[k]:.4g}", colours[kinds[k]], shape.eigenvectors[:, k])
+                      for k in range(2)]
+        common.chart(figures.curvature_figure(where, point, directions, style=style, labels=common.map_labels(),
+                                              backdrop=common.backdrop(name, params), path=line,
+                                              click_grid=CLICK_GRID),
+                     "sd_curvature", click=common.Click(P + "px", P + "py", P + "custom", where.bounds))
+        st.caption(t("saddle.click_hint"))
+
+
 common.header("saddle")
 with st.sidebar:
     name = controls.select(P + "surface", t("saddle.surface"), SURFACES, "saddle",
@@ -188,36 +225,7 @@ common.table(escape_table)
 
 # --- the curvature inspector -----------------------------------------------------------------------------
 st.subheader(t("saddle.inspector_title"))
-left, right = st.columns([3, 2])
-with right:
-    custom = controls.toggle(P + "custom", t("saddle.custom"), False)
-    xmin, xmax, ymin, ymax = (float(v) for v in where.bounds)
-    if custom:
-        point = (controls.number(P + "px", t("saddle.point_x"), xmin, xmax, 0.0, 0.05),
-                 controls.number(P + "py", t("saddle.point_y"), ymin, ymax, 0.0, 0.05))
-    else:
-        step = controls.slider(P + "inspect", t("saddle.inspect_step"), 0, steps, min(30, steps), 1)
-        finite = paths[0].points[:step + 1][np.isfinite(paths[0].points[:step + 1]).all(axis=1)]
-        point = tuple(float(v) for v in finite[-1])
-    shape = surfaces.curvature(where, *point)
-    gradient = where.grad(*point)
-    flat = 1e-9 * max(1.0, float(np.abs(shape.eigenvalues).max()))
-    kinds = ["flat" if abs(v) <= flat else ("up" if v > 0 else "down") for v in shape.eigenvalues]
-    common.table({t("saddle.eigenvalue"): shape.eigenvalues,
-                               t("saddle.direction"): [f"({v[0]:+.3f}, {v[1]:+.3f})" for v in shape.eigenvectors.T],
-                               t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]})
-    degenerate = "flat" in kinds
-    st.markdown(t("saddle.at_point", x=f"{point[0]:.4g}", y=f"{point[1]:.4g}",
-                  g=f"{math.hypot(*gradient):.3g}", index=shape.index))
-    st.info(t("saddle.index_degenerate" if degenerate else f"saddle.index_{shape.index}"), icon="🧭")
-with left:
-    colours = {"up": POSITIVE, "down": NEGATIVE, "flat": FLAT}
-    directions = [(f"λ{'₁₂'[k]} = {shape.eigenvalues[k]:.4g}", colours[kinds[k]], shape.eigenvectors[:, k])
-                  for k in range(2)]
-    common.chart(figures.curvature_figure(where, point, directions, style=style, labels=common.map_labels(),
-                                          backdrop=common.backdrop(name, params), path=lines[0], click_grid=CLICK_GRID),
-                 "sd_curvature", click=common.Click(P + "px", P + "py", P + "custom", where.bounds))
-    st.caption(t("saddle.click_hint"))
+inspector(name, params, where, paths[0], lines[0], steps, style)
 
 # --- in n dimensions --------------------------------------------------------------------------------------
 st.subheader(t("saddle.dimensions_title"))

@@ -232,6 +232,23 @@ def test_a_real_click_sets_the_start(server):
     assert "pg_custom_start=true" in after.query and "pg_x0=1" in after.query and "pg_y0=-0.5" in after.query
 
 
+def test_a_click_on_the_saddle_inspector_reruns_its_section_with_the_point(server):
+    """The curvature map sits in the inspector's section: a click reruns that section alone, and the
+    typed point, its toggle and the link take the clicked point."""
+    import asyncio
+
+    from stclient import Session
+
+    async def probe():
+        async with Session(server) as session:
+            await session.open("saddle")
+            return await session.change("chart-sd_curvature", {"n": 1, "x": 0.5, "y": -0.25, "figure": 0, "trace": 3})
+    after = asyncio.run(probe())
+    assert after.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not after.exceptions, after.exceptions
+    assert {"sd_custom=true", "sd_px=0.5", "sd_py=-0.25"} <= set(after.query.split("&")), after.query
+    assert any("(0.5, -0.25)" in text for text in after.markdown), after.markdown
+
+
 # ----------------------------------------------------------------------------- fairness and start-up
 
 def test_a_burst_of_changes_runs_only_the_newest(server):
@@ -319,7 +336,8 @@ def test_plotly_js_is_published_as_it_is_or_left_to_the_component_copy(tmp_path)
 
 @pytest.mark.parametrize("page, key, value, sidebar", [("momentum", "mo_inspect", 40, ("mo_beta", 0.8)),
                                                        ("adam", "adam_ledger", 7, ("adam_beta1", 0.8)),
-                                                       ("minibatch", "mb_inspect", 9, ("mb_lr", 0.05))])
+                                                       ("minibatch", "mb_inspect", 9, ("mb_lr", 0.05)),
+                                                       ("saddle", "sd_inspect", 12, ("sd_momentum", 0.5))])
 def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, sidebar):
     """Scrubbing through the steps of one run (a ledger, an inspector map) reruns that section, not
     the page (st.fragment): under a third of the messages, fewer charts. The link keeps the step, a
@@ -338,7 +356,7 @@ def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, 
     whole, scrubbed, label, changed = asyncio.run(visit())
     assert scrubbed.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not scrubbed.exceptions
     assert label == STRINGS["zh"][{"mo_inspect": "momentum.inspect", "adam_ledger": "adam.ledger_step",
-                                   "mb_inspect": "minibatch.inspect"}[key]]
+                                   "mb_inspect": "minibatch.inspect", "sd_inspect": "saddle.inspect_step"}[key]]
     assert scrubbed.messages * 3 < whole.messages and scrubbed.charts < whole.charts
     assert f"{key}={value}" in scrubbed.query.split("&")
     assert changed.status == "FINISHED_SUCCESSFULLY"
