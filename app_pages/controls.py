@@ -14,6 +14,7 @@ import streamlit as st
 from .i18n import t
 
 NOTICES = "_url_notices"
+_RANGE = "_range_"  # + a number control's key: the range it was drawn with last
 # The query parameters that a control drawn in this run reads or writes; the rest are dropped from
 # the link at the end of the run (a value for a control that is not on the page would otherwise sit
 # in the URL unchecked and be passed on). Each script run has its own context.
@@ -148,9 +149,22 @@ def _toggle_parser(raw):
     raise ValueError(t("common.invalid_toggle"))
 
 
+def _keep_across_ranges(key, low, high, step):
+    """Streamlit takes a slider (or number box) whose range changed for a new widget, which starts
+    at its default: a step inspector would jump back to step 0 when "steps" changes. It keeps its
+    value instead, moved into the new range. (Written only then: a value set through session state
+    on every run would overwrite a drag still under way in the browser.)"""
+    shape = (low, high, step)
+    previous = st.session_state.get(_RANGE + key)
+    st.session_state[_RANGE + key] = shape
+    if previous is not None and previous != shape and _has(key):
+        st.session_state[key] = min(max(st.session_state[key], low), high)
+
+
 def _number_control(widget, key, label, low, high, default, step, fmt, help):
     integer = all(isinstance(v, int) for v in (low, high, default, step if step is not None else 1))
     _seed_from_url(key, _number_parser(low, high, integer))
+    _keep_across_ranges(key, low, high, step)
     initial = {} if _has(key) else {"value": default}
     value = widget(label, min_value=low, max_value=high, step=step, key=key, format=fmt, help=help, **initial)
     _write_url(key, value, default)

@@ -124,6 +124,22 @@ def ledger_rows(path, step, optimizer):
     return rows
 
 
+@common.section
+def inspector(where, runs, paths, steps, style, axes):
+    """One run's step t in numbers and on the map: a student scrubs through it, and nothing else on
+    the page depends on it."""
+    left, right = st.columns(2)
+    slot = controls.select(P + "inspect", t("playground.inspect_which"), list(range(len(runs))), 0,
+                           where=left, format_func=lambda i: runs[i].label)
+    step = controls.slider(P + "inspect_step", t("playground.inspect_step"), 0, steps - 1, 0, 1, where=right)
+    run, path = runs[slot], paths[slot]
+    line = common.path_lines(runs, paths)[slot]
+    common.chart(figures.inspector_figure(where, path, step, color=line.color, label=line.label,
+                                          style=style, labels=common.map_labels(axes)), "pg_inspector")
+    st.markdown(f"**{t('playground.ledger')}** (t = {step})")
+    common.ledger(ledger_rows(path, step, run.optimizer))
+
+
 common.header("playground")
 with st.sidebar:
     with st.expander(t("playground.surface"), expanded=True):
@@ -199,16 +215,7 @@ if views["lr"].open:
                                           y_title=t("common.learning_rate")), "pg_lr")
 if views["inspector"].open:
     with views["inspector"]:
-        left, right = st.columns(2)
-        slot = controls.select(P + "inspect", t("playground.inspect_which"), list(range(len(runs))), 0,
-                               where=left, format_func=lambda i: runs[i].label)
-        step = controls.slider(P + "inspect_step", t("playground.inspect_step"), 0, steps - 1, 0, 1, where=right)
-        run, path = runs[slot], paths[slot]
-        line = common.path_lines(runs, paths)[slot]
-        common.chart(figures.inspector_figure(where, path, step, color=line.color, label=line.label,
-                                              style=style, labels=common.map_labels(axes)), "pg_inspector")
-        st.markdown(f"**{t('playground.ledger')}** (t = {step})")
-        common.ledger(ledger_rows(path, step, run.optimizer))
+        inspector(where, runs, paths, steps, style, axes)
 
 common.report_divergence(runs, paths)
 st.subheader(t("playground.leaderboard"))

@@ -334,13 +334,13 @@ def test_plotly_js_is_published_as_it_is_or_left_to_the_component_copy(tmp_path)
     assert html.index("../../app/static/plotly.min.js") < html.index("../app_pages.player.plotlyjs/plotly.min.js")
 
 
-@pytest.mark.parametrize("page, key, value, sidebar", [("momentum", "mo_inspect", 40, ("mo_beta", 0.8)),
-                                                       ("adam", "adam_ledger", 7, ("adam_beta1", 0.8)),
-                                                       ("minibatch", "mb_inspect", 9, ("mb_lr", 0.05)),
-                                                       ("saddle", "sd_inspect", 12, ("sd_momentum", 0.5))])
-def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, sidebar):
+@pytest.mark.parametrize("page, key, value, sidebar, charts", [
+    ("momentum", "mo_inspect", 40, ("mo_beta", 0.8), 1), ("adam", "adam_ledger", 7, ("adam_beta1", 0.8), 0),
+    ("minibatch", "mb_inspect", 9, ("mb_lr", 0.05), 2), ("saddle", "sd_inspect", 12, ("sd_momentum", 0.5), 1),
+    ("playground", "pg_inspect_step", 40, ("pg_noise", 0.5), 1)])
+def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, sidebar, charts):
     """Scrubbing through the steps of one run (a ledger, an inspector map) reruns that section, not
-    the page (st.fragment): under a third of the messages, fewer charts. The link keeps the step, a
+    the page (st.fragment): under a third of the messages, the section's charts alone. The link keeps the step, a
     full rerun afterwards keeps it too, and the section speaks the page's language (its rerun skips
     app.py)."""
     from stclient import Session
@@ -348,7 +348,7 @@ def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, 
 
     async def visit():
         async with Session(server) as session:
-            whole = await session.open(page, "lang=zh")
+            whole = await session.open(page, "lang=zh&pg_view=inspector" if page == "playground" else "lang=zh")
             scrubbed = await session.change(key, value)
             label = session.widgets[key][1].label
             changed = await session.change(*sidebar)
@@ -356,8 +356,29 @@ def test_a_step_inspector_reruns_its_own_section_only(server, page, key, value, 
     whole, scrubbed, label, changed = asyncio.run(visit())
     assert scrubbed.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not scrubbed.exceptions
     assert label == STRINGS["zh"][{"mo_inspect": "momentum.inspect", "adam_ledger": "adam.ledger_step",
-                                   "mb_inspect": "minibatch.inspect", "sd_inspect": "saddle.inspect_step"}[key]]
-    assert scrubbed.messages * 3 < whole.messages and scrubbed.charts < whole.charts
+                                   "mb_inspect": "minibatch.inspect", "sd_inspect": "saddle.inspect_step",
+                                   "pg_inspect_step": "playground.inspect_step"}[key]]
+    assert scrubbed.messages * 3 < whole.messages and scrubbed.charts == charts
     assert f"{key}={value}" in scrubbed.query.split("&")
     assert changed.status == "FINISHED_SUCCESSFULLY"
     assert {f"{key}={value}", f"{sidebar[0]}={sidebar[1]:g}"} <= set(changed.query.split("&"))
+
+
+def test_a_step_inspector_keeps_its_step_when_the_number_of_steps_changes(server):
+    """A slider whose range changes is a new widget to Streamlit (it would start at its default): the
+    inspected step stays where the student left it, moved into the new range when it falls outside."""
+    import asyncio
+
+    from stclient import Session
+
+    async def probe():
+        async with Session(server) as session:
+            await session.open("playground", "pg_view=inspector")
+            await session.change("pg_inspect_step", 40)
+            fewer = await session.change("pg_steps", 300)
+            shortest = await session.change("pg_steps", 20)
+            return fewer, shortest
+    fewer, shortest = asyncio.run(probe())
+    assert "pg_inspect_step=40" in fewer.query.split("&"), fewer.query
+    assert "pg_inspect_step=19" in shortest.query.split("&"), shortest.query  # the last step of 20
+    assert "**Step t in numbers** (t = 19)" in shortest.markdown, shortest.markdown
