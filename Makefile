@@ -22,7 +22,7 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.app-installed
 run: $(VENV)/.app-installed
 	@echo "Loading the numerical kernels (compiled once: about a minute on a new machine)..."
 	@$(PY) -c "import optimizers; optimizers.warm_up()"
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m app_pages.server run app.py --server.port $(PORT)
 
 # A course: REPLICAS identical servers behind nginx on PORT (session affinity, websockets). It
 # compiles the kernels first and starts nginx only when every replica is healthy.

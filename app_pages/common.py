@@ -17,7 +17,7 @@ import figures
 import optimizers
 import surfaces
 
-from . import controls, player
+from . import controls, player, server
 from .i18n import LANGUAGE_KEY, LANGUAGES, t, use_language
 
 PROJECTOR_KEY = "projector"
@@ -441,3 +441,4 @@ def trajectories_csv(runs, paths, surface_text=""):
 # Everything imported so far (Streamlit, NumPy, Numba, Plotly, pandas: ≈ 200 000 objects) lives as
 # long as the process: move it out of the collector's sight, so that no collection ever sweeps it.
 gc.freeze()
+server.install()  # when the server was started by a bare `streamlit run`

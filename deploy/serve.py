@@ -59,9 +59,10 @@ def cluster(replicas=2, port=8501, address="127.0.0.1", log=None, precompute=Fal
         ports = [port + 1 + k for k in range(replicas)]
         for replica_port in ports:
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(replica_port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                 "--server.fileWatcherType", "none"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                [sys.executable, "-m", "app_pages.server", "run", str(ROOT / "app.py"),
+                 "--server.port", str(replica_port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
                 env={**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}))
         for replica_port, process in zip(ports, processes):
             wait_healthy(f"http://127.0.0.1:{replica_port}/_stcore/health", process)

@@ -24,7 +24,7 @@ def free_port():
 
 def server_command(port, script=ROOT / "app.py", options=()):
     """How to start `streamlit run` on a loopback port."""
-    return [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+    return [sys.executable, "-m", "app_pages.server", "run", str(script), "--server.port", str(port),
             "--server.address", "127.0.0.1", "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options]
 

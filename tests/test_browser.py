@@ -11,12 +11,13 @@ import pytest
 
 from browser import CHROMIUM, CHROMIUM_ARGS, served
 
+from app_pages.common import LESSONS
+
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py")
-               if p.stem not in ("__init__", "common", "controls", "i18n", "home", "player"))
+PAGES = sorted([*(name for _, name in LESSONS), "playground"])
 PLAYER = "iframe[title='app_pages.player.player']"  # every chart is drawn by the player (figures/player)
 MAP_PAGES = ["momentum", "adaptive", "saddle", "sharp_flat", "playground"]
 

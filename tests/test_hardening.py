@@ -289,7 +289,7 @@ def test_make_run_compiles_the_kernels_before_it_serves():
     import subprocess
     lines = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
     warm = next(i for i, line in enumerate(lines) if "warm_up()" in line)
-    serve = next(i for i, line in enumerate(lines) if "streamlit run" in line)
+    serve = next(i for i, line in enumerate(lines) if "app_pages.server run" in line)
     assert warm < serve
 
 
@@ -306,7 +306,7 @@ def test_make_serve_compiles_the_kernels_before_any_replica_starts(monkeypatch):
         pass
 
     def popen(command, **options):
-        calls.append("replica" if "streamlit" in command else command[0])
+        calls.append("replica" if "app_pages.server" in command else command[0])
         raise Started
 
     monkeypatch.setattr(serve.shutil, "which", lambda name: sys.executable)  # any file that exists

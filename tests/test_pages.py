@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import LESSONS
+
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py") if p.stem not in ("__init__", "common", "controls", "i18n", "player"))
+PAGES = sorted(["home", "playground", *(name for _, name in LESSONS)])  # the pages app.py routes to
 CHART_PAGES = [p for p in PAGES if p != "home"]
 WIDGET_KINDS = ("slider", "select_slider", "selectbox", "number_input", "toggle", "button_group")
 
