@@ -40,6 +40,9 @@ def rss_mb(pid):
     return float("nan")
 
 
+FRAGMENT = "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"  # a section's own rerun (st.fragment)
+
+
 def random_value(which, body, rng):
     """A value a user could pick on this slider (a select-slider's option, or a step of a slider)."""
     if body.options:
@@ -54,20 +57,24 @@ async def student(base, rng, until, record):
         async with Session(base, timeout=60) as session:
             run = await session.open(rng.choice(PAGES))
             record(run, "open", session.page)
+            on_page = set(run.widgets)
             while time.perf_counter() < until:
                 await asyncio.sleep(rng.uniform(1.0, 3.0))
                 if rng.random() < 0.1:
                     run = await session.open(rng.choice(PAGES))
                     record(run, "open", session.page)
+                    on_page = set(run.widgets)
                     continue
                 sliders = [k for k, (which, _) in session.widgets.items() if which == "slider" and k not in SETTINGS
-                           and k in run.widgets]
+                           and k in on_page]
                 if not sliders:
                     continue
                 key = rng.choice(sliders)
                 which, body = session.widgets[key]
                 run = await session.change(key, random_value(which, body, rng))
                 record(run, "change", session.page)
+                # a section's own rerun (st.fragment) redraws its widgets alone: the page keeps the rest
+                on_page = on_page | set(run.widgets) if run.status == FRAGMENT else set(run.widgets)
     except Exception as error:  # a dropped connection or a timeout counts as an error
         record(None, f"error: {type(error).__name__}: {error}")
 
@@ -84,7 +91,7 @@ async def a_class(base, sessions, seconds, seed=0, pid=None):
     def record(run, kind, page=None):
         if run is None:
             results["errors"].append(kind)
-        elif run.exceptions or run.status != "FINISHED_SUCCESSFULLY":
+        elif run.exceptions or run.status not in ("FINISHED_SUCCESSFULLY", FRAGMENT):
             results["errors"].append(f"{kind}: {run.status} {run.exceptions[:1]}")
         else:
             results[kind].append(run.seconds)
