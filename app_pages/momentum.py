@@ -77,8 +77,6 @@ with right:
     common.chart(figures.curve_figure(along, style=style, x_title=t("common.step"), y_title=t("momentum.along"),
                                       mode="lines+markers"), "mo_along")
 
-
-
 st.subheader(t("momentum.inspector_title"))
 inspector(where, paths[1], common.path_lines(runs, paths)[1], surface_params, steps, style)
 

@@ -98,6 +98,7 @@ def test_make_serve_trains_lesson_12_in_the_background_at_the_lowest_priority(tm
 
     from optimizers import course_network
     kept = course_network.folder()
+    assert kept is not None, "no writable folder for lesson 12's trainings"
     aside = tmp_path / "kept"
     if kept.exists():  # with every setting kept already, the training would end at once: set them aside
         kept.rename(aside)
