@@ -14,22 +14,25 @@ from figures import player as frontend
 
 from .i18n import t
 
-# The player's page, and plotly.js from the installed plotly package (served as it is, so the
-# browser runs the plotly.js that plotly.py's specs were written for).
+# The player's page, and plotly.js: the full bundle from the installed plotly package (served as it
+# is, so the browser runs the plotly.js that plotly.py's specs were written for), and the player's
+# cartesian bundle of the same version (figures/player/CARTESIAN_JS), which most players load alone.
 _PLAYER = components.declare_component("player", path=str(frontend.FRONTEND))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 components.declare_component("plotlyjs", path=str(PLOTLY_JS.parent))
-# The same file in the app's static folder (server.enableStaticServing): Streamlit serves component
+# Both files in the app's static folder too (server.enableStaticServing): Streamlit serves component
 # files as "Cache-Control: public" with no Last-Modified or ETag, so a browser fetched plotly.js
 # (4.8 MB, gzipped anew by the server, ≈ 0.2 s of its CPU each time) again for every player on every
 # page it showed. Static files carry Last-Modified, so browsers keep them. The player's page falls
-# back to the component's copy when this one is missing (read-only code).
-STATIC_PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "plotly.min.js"
+# back to the component's copies when these are missing (read-only code).
+STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC_PLOTLY_JS = STATIC / PLOTLY_JS.name
+STATIC_CARTESIAN_JS = STATIC / frontend.CARTESIAN_JS.name
 
 
 def publish_plotly(target=STATIC_PLOTLY_JS, source=PLOTLY_JS):
-    """Copy plotly.js into the static folder, keeping its modification time (browsers keep a file
-    for a tenth of its age since then), and again when the package's copy changes size (another
+    """Copy a plotly.js bundle into the static folder, keeping its modification time (browsers keep
+    a file for a tenth of its age since then), and again when the source changes size (another
     plotly). Returns whether the copy is there."""
     try:
         if target.exists() and target.stat().st_size == source.stat().st_size:
@@ -40,12 +43,14 @@ def publish_plotly(target=STATIC_PLOTLY_JS, source=PLOTLY_JS):
         os.replace(partial, target)
         return True
     except OSError as error:
-        logging.getLogger("descent_lab").warning("plotly.js not published to %s (%s): players load the "
-                                                 "component's copy, which browsers do not cache", target, error)
+        logging.getLogger("descent_lab").warning("%s not published to %s (%s): players load the "
+                                                 "component's copy, which browsers do not cache",
+                                                 source.name, target, error)
         return False
 
 
 publish_plotly()
+publish_plotly(STATIC_CARTESIAN_JS, frontend.CARTESIAN_JS)
 
 CONFIG = {"displaylogo": False, "responsive": True,
           "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "descent-lab"}}
@@ -66,5 +71,5 @@ def show(figures, key, settings, on_click=None):
     specs, parts = frontend.deflated(figures)
     # the browser redraws when the JSON arguments change (not the bytes alone): a digest tells it
     digest = hashlib.blake2b(specs, digest_size=8).hexdigest()
-    return _PLAYER(specs=specs, parts=parts, options=settings, digest=digest, key=key, default=None,
-                   on_change=on_click)
+    return _PLAYER(specs=specs, parts=parts, full=not frontend.cartesian(figures), options=settings, digest=digest,
+                   key=key, default=None, on_change=on_click)

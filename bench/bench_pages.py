@@ -239,6 +239,8 @@ def browser_figures():
             figures["baseline: 9 quick presses, stale redraws after the last"] = stale_queue(page, "beta")
             page.close()
         with served() as base:
+            for path in ("playground", "momentum", "ema"):  # the server's first run of each: its caches
+                first_chart(browser, f"{base}/{path}")
             figures["first chart, new profile (median of playground, momentum, ema)"] = statistics.median(
                 first_chart(browser, f"{base}/{path}") for path in ("playground", "momentum", "ema"))
             context = browser.new_context(viewport={"width": 1024, "height": 768})

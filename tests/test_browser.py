@@ -119,26 +119,30 @@ def test_page_loads_with_a_chart(page, base_url, path):
 
 
 def test_plotly_js_is_downloaded_once_for_every_player_on_every_page(page, base_url):
-    """Each player loads plotly.js (4.8 MB; the server gzips it anew, ≈ 0.2 s of its CPU). As a
-    component file (no Last-Modified, no ETag) every player on every page downloaded it again, 11
-    times for these three pages; from the app's static folder the browser keeps it (here dated a
-    day back: a tenth of that is how long a browser may keep a file without asking)."""
+    """Each player loads plotly.js (its cartesian bundle, 1.5 MB; the full one, 4.8 MB, for 3-D
+    figures; the server gzips it anew each time). As a component file (no Last-Modified, no ETag)
+    every player on every page downloaded it again, 11 times for these three pages; from the app's
+    static folder the browser keeps it (here dated a day back: a tenth of that is how long a
+    browser may keep a file without asking). Lesson 12's 3-D slice loads the full bundle, once."""
     import time
 
-    from app_pages.player import STATIC_PLOTLY_JS
-    open_page(page, base_url, "adam")  # the first view publishes the copy
+    from app_pages.player import STATIC_CARTESIAN_JS, STATIC_PLOTLY_JS
+    open_page(page, base_url, "adam")  # the first view publishes the copies
     day_ago = time.time() - 86_400
-    os.utime(STATIC_PLOTLY_JS, (day_ago, day_ago))
+    for bundle in (STATIC_CARTESIAN_JS, STATIC_PLOTLY_JS):
+        os.utime(bundle, (day_ago, day_ago))
     context = page.context.browser.new_context(viewport={"width": 1024, "height": 768})
     tab = context.new_page()
     bodies = []
-    tab.on("requestfinished", lambda r: r.url.endswith("plotly.min.js") and bodies.append(r.sizes()["responseBodySize"]))
-    for path in ("momentum", "ema", "momentum"):
+    tab.on("requestfinished", lambda r: "/plotly" in r.url and bodies.append((r.url.rsplit("/", 1)[1],
+                                                                              r.sizes()["responseBodySize"])))
+    for path in ("momentum", "ema", "momentum", "network", "network"):
         open_page(tab, base_url, path)
     tab.wait_for_timeout(1500)
     context.close()
-    assert len(bodies) >= 8, bodies
-    assert len([size for size in bodies if size > 0]) == 1, bodies  # the rest came from the cache
+    assert len(bodies) >= 12, bodies
+    downloaded = [name for name, size in bodies if size > 0]
+    assert sorted(downloaded) == ["plotly-cartesian.min.js", "plotly.min.js"], bodies  # the rest: the cache
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -166,6 +166,19 @@ def test_surface3d_has_the_mesh_and_each_path():
     assert kinds.count("surface") == 1 and kinds.count("scatter3d") == 2 * len(lines)
 
 
+def test_2d_figures_take_plotly_pys_own_plotly_js_in_its_cartesian_bundle_and_3d_ones_the_full_one():
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+    head = figures.player.CARTESIAN_JS.read_text(encoding="utf-8")[:120]
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}\n" in head
+    where, _, lines = race(steps=30)
+    flat = figures.trajectory_figure(where, lines, style=figures.NORMAL)
+    scene = figures.surface3d_figure(where, lines, style=figures.NORMAL, labels={**figures.DEFAULT_LABELS, "loss": "J"})
+    assert figures.player.cartesian([flat]) and not figures.player.cartesian([flat, scene])
+    exported = figures.player.page([flat], {})
+    assert "plotly.js (cartesian - minified)" in exported and len(exported) < 2_000_000
+    assert get_plotlyjs()[:200] in figures.player.page([scene], {})
+
+
 def test_prepared_figures_pickle_and_serialise():
     where, _, lines = race(steps=30)
     figure = figures.trajectory_figure(where, lines, style=figures.PROJECTOR)

@@ -320,17 +320,21 @@ def test_make_serve_compiles_the_kernels_before_any_replica_starts(monkeypatch):
 
 
 def test_plotly_js_is_published_as_it_is_or_left_to_the_component_copy(tmp_path):
-    """The players' plotly.js goes into the app's static folder byte for byte with its date; where
-    that folder cannot be written (read-only code) the page keeps the component's copy, no error."""
+    """The players' plotly.js bundles go into the app's static folder byte for byte with their
+    dates; where that folder cannot be written (read-only code) the page keeps the component's
+    copies, no error."""
     from app_pages import player
-    target = tmp_path / "static" / "plotly.min.js"
-    assert player.publish_plotly(target) is True
-    assert target.read_bytes() == player.PLOTLY_JS.read_bytes()
-    assert target.stat().st_mtime == player.PLOTLY_JS.stat().st_mtime
+    from figures.player import CARTESIAN_JS
+    for source in (player.PLOTLY_JS, CARTESIAN_JS):
+        target = tmp_path / "static" / source.name
+        assert player.publish_plotly(target, source) is True
+        assert target.read_bytes() == source.read_bytes()
+        assert target.stat().st_mtime == source.stat().st_mtime
     blocked = tmp_path / "a file"
     blocked.write_text("not a folder")
     assert player.publish_plotly(blocked / "plotly.min.js") is False
     html = (ROOT / "figures" / "player" / "index.html").read_text()
+    assert html.index("../../app/static/plotly-cartesian.min.js") < html.index("'<script src=\"plotly-cartesian.min.js\"")
     assert html.index("../../app/static/plotly.min.js") < html.index("../app_pages.player.plotlyjs/plotly.min.js")
 
 
