@@ -26,14 +26,14 @@ PLAIN_COLOUR, BN_COLOUR, LN_COLOUR, GN_COLOUR = "#D55E00", "#0072B2", "#009E73",
 MEAN_COLOUR, VAR_COLOUR, TRUE_COLOUR = "#0072B2", "#E69F00", "#000000"
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@common.cached(max_entries=1)
 def pre_activations():
     """The layer's pre-activations z = Wx + b over the data set, (m, 4)."""
     X, _ = surfaces.neuron_samples()
     return X @ LAYER.T + BIAS
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@common.cached(max_entries=1)
 def spreads():
     """Over DRAWS shuffled mini-batches of each size B, the standard deviation of neuron 1's batch
     mean μ_B and biased batch variance σ²_B (what normalises), with their i.i.d. formulas."""
@@ -49,13 +49,13 @@ def spreads():
     return np.array(rows)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@common.cached(max_entries=16)
 def running(batch_size, momentum, steps):
     """torch's running statistics of the layer over `steps` mini-batches of `batch_size`."""
     return optimizers.running_statistics(pre_activations(), batch_size, steps, momentum=momentum)
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@common.cached(max_entries=1)
 def train_outputs():
     """For each B, every sample's normalised output in train mode over one epoch of shuffled batches:
     batch norm (with its batch) and layer and group norm (each sample alone, in the same batches).
@@ -72,7 +72,7 @@ def train_outputs():
     return outputs
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@common.cached(max_entries=16)
 def mismatch(momentum, steps):
     """For each B: the RMS difference between the outputs a sample gets in train mode and in
     inference mode (the running statistics after `steps` updates at that B), for batch norm, layer

@@ -338,6 +338,28 @@ class Run:
                                          **dict(self.schedule_params))
 
 
+_CACHED = {}  # (file, name) -> (code, Streamlit's cached function)
+
+
+def cached(kind="data", **options):
+    """st.cache_data (kind "resource": st.cache_resource) for a page's own functions, made once.
+    A page's module runs anew on every rerun, and each time Streamlit's decorator read the
+    function's source (inspect.getsource, tokenised: ≈ 0.2 ms a function, 5 % of lesson 8's
+    rerun) to name its cache. The first definition's function is kept while the code is the same,
+    so a cached function must depend on its arguments and the page's constants only (as Streamlit's
+    caches already require)."""
+    decorator = (st.cache_data if kind == "data" else st.cache_resource)(show_spinner=False, **options)
+
+    def make(function):
+        code = function.__code__
+        where = (code.co_filename, function.__qualname__)
+        known = _CACHED.get(where)
+        if known is None or known[0] != code:  # a new function, or its code was edited
+            known = _CACHED[where] = (code, decorator(function))
+        return known[1]
+    return make
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def surface(name, params=()):
     return surfaces.get(name, **dict(params))

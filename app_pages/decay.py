@@ -28,13 +28,30 @@ def schedule_params(schedule, gamma, every, k, total):
             "constant": {}}[schedule]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def noisy_ensembles(constant_rates, decayed_rates, noise, seed=0):
-    """Where RUNS noisy gradient-descent runs on the bowl are at every step, for both rate lists."""
+@common.cached(max_entries=32)
+def noisy_ensembles(schedule, lr0, params, warmup, steps, noise, seed=0):
+    """Where RUNS noisy gradient-descent runs on the bowl are at every step: at the constant α₀, and
+    under the schedule (`params` as sorted pairs)."""
     where = common.surface("bowl")
     starts = np.tile(where.start, (RUNS, 1))
-    return [optimizers.run_ensemble(where, "gd", starts=starts, steps=len(rates), lr=np.array(rates),
-                                    noise=noise, seed=seed) for rates in (constant_rates, decayed_rates)]
+    decayed = optimizers.learning_rates(schedule, lr0, steps, warmup=warmup, steps_per_epoch=5, **dict(params))
+    return [optimizers.run_ensemble(where, "gd", starts=starts, steps=steps, lr=rates, noise=noise, seed=seed)
+            for rates in (np.full(steps, lr0), decayed)]
+
+
+@common.cached("resource", max_entries=32, hash_funcs={figures.Style: repr})
+def noisy_stage(settings, style, labels, names, colours, axis_titles):
+    """The two clouds on the bowl and their mean distance to the minimum under one Play (0.2 MB of
+    chart, built once per setting and language), and those distances."""
+    ensembles = noisy_ensembles(*settings)
+    mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in ensembles]
+    shown = figures.snapshot_steps(settings[4])
+    clouds = [(name, colour, paths[:, shown]) for name, colour, paths in zip(names, colours, ensembles)]
+    distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
+    x_title, y_title = axis_titles
+    return [figures.ensemble_figure(common.surface("bowl"), clouds, shown, style=style, labels=dict(labels),
+                                    backdrop=common.backdrop("bowl")),
+            figures.series_figure(distance, style=style, x_title=x_title, y_title=y_title, log_y=True)], mean_distance
 
 
 common.header("decay")
@@ -61,23 +78,13 @@ params = schedule_params(schedule, gamma, every, k, epochs)
 # --- noisy SGD on a bowl ---------------------------------------------------------------------------------
 st.subheader(t("decay.noisy_title"))
 steps = epochs * 5
-constant_rates = tuple(np.full(steps, lr0))
-decayed_rates = tuple(optimizers.learning_rates(schedule, lr0, steps, warmup=warmup, steps_per_epoch=5, **params))
-constant_paths, decayed_paths = noisy_ensembles(constant_rates, decayed_rates, noise)
 st.markdown(t("decay.noisy_intro", runs=RUNS, noise=f"{noise:g}", steps=steps))
-bowl = common.surface("bowl")
 names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
 colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
-ensembles = (constant_paths, decayed_paths)
-mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in ensembles]
+stage, mean_distance = noisy_stage((schedule, lr0, tuple(sorted(params.items())), warmup, steps, noise), style,
+                                   common.labels_key(), names, colours, (t("common.step"), t("decay.distance")))
 ratio = mean_distance[0][-1] / mean_distance[1][-1]
-shown = figures.snapshot_steps(steps)
-clouds = [(name, colour, paths[:, shown]) for name, colour, paths in zip(names, colours, ensembles)]
-distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
-common.chart([figures.ensemble_figure(bowl, clouds, shown, style=style, labels=common.map_labels(),
-                                      backdrop=common.backdrop("bowl")),
-              figures.series_figure(distance, style=style, x_title=t("common.step"), y_title=t("decay.distance"),
-                                    log_y=True)], "dc_cloud")  # one Play moves the clouds and traces the distance
+common.chart(stage, "dc_cloud")  # one Play moves the clouds and traces the distance
 first, second, third = st.columns(3)
 first.metric(t("decay.end_constant", steps=steps), common.number(mean_distance[0][-1], 3))
 second.metric(t("decay.end_decayed", steps=steps), common.number(mean_distance[1][-1], 3))

@@ -18,7 +18,7 @@ YOURS = "#0072B2"
 YEARS = (2012, 2013, 2014, 2015)
 
 
-@st.cache_data(max_entries=len(YEARS), show_spinner=False)
+@common.cached(max_entries=len(YEARS))
 def daily_highs(year):
     """Seattle's daily maximum temperatures (°C) for one year, from vega_datasets' offline copy."""
     from vega_datasets import data

@@ -20,7 +20,7 @@ def batch_sizes(m):
     return sorted({2**k for k in range(int(math.log2(m)) + 1)} | {m})
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@common.cached(max_entries=64)
 def gradient_noise(surface_params, w, b, batch, seed):
     """At (w, b): DRAWS mini-batch gradients of size `batch`, the per-sample covariance, and the
     measured total variance of mini-batch gradients for every batch size below m."""

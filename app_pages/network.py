@@ -25,7 +25,7 @@ SLICE = np.linspace(-1.0, 1.0, 51)
 LINE = np.linspace(-1.0, 2.0, 61)
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@common.cached(max_entries=48)
 def trainings(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
     """The setting's runs (optimizers.course_network: from disk when this machine has trained them)."""
     return course_network.trainings(schedule, lr, batch_size, seed, names)
@@ -46,7 +46,7 @@ def accuracy(theta):
     return 100.0 * optimizers.network_accuracy(theta, *surfaces.moons())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@common.cached(max_entries=64)
 def regions(snapshots):
     """The probability of class 1 over GRID for each snapshot: (frames, ny, nx)."""
     gx, gy = np.meshgrid(*GRID)
@@ -55,7 +55,7 @@ def regions(snapshots):
                      else np.full(gx.shape, 0.5) for theta in snapshots])
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@common.cached(max_entries=16)
 def landscape(theta, snapshots):
     """The cost over the plane θ* + a·d₁ + b·d₂ (two filter-normalised random directions), and the
     training path projected onto it with the share of its length the plane holds."""
@@ -70,7 +70,7 @@ def landscape(theta, snapshots):
     return losses.reshape(a.shape), path, captured
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@common.cached(max_entries=16)
 def keskar_line(small, large):
     """Train and test cost along a·θ_large + (1 − a)·θ_small for a in LINE."""
     thetas = LINE[:, None] * large + (1.0 - LINE[:, None]) * small
@@ -78,7 +78,7 @@ def keskar_line(small, large):
     return optimizers.network_costs(thetas, *train_set), optimizers.network_costs(thetas, *test_set)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={figures.Style: repr})
+@common.cached("resource", max_entries=32, hash_funcs={figures.Style: repr})
 def stage(schedule, lr, batch, epochs, style, labels):
     """The three maps of decision regions under one Play (built once per setting and language)."""
     labels = dict(labels)
@@ -90,7 +90,7 @@ def stage(schedule, lr, batch, epochs, style, labels):
             for name in RACERS]
 
 
-@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={figures.Style: repr})
+@common.cached("resource", max_entries=32, hash_funcs={figures.Style: repr})
 def cost_figure(schedule, lr, batch, epochs, style, titles):
     """The cost of the three runs after every epoch, drawn at COST_POINTS of them (10 000 epochs
     of three runs in float64 were 640 kB of chart; a chart a few hundred pixels wide shows no more)."""

@@ -32,7 +32,7 @@ def iterations_bound(kappa, tolerance):
     return 0 if rate <= 0 else math.ceil(math.log(tolerance) / math.log(rate))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@common.cached(max_entries=64)
 def measured_iterations(params, tolerance):
     """The steps gradient descent at the best fixed α takes to come within tolerance·‖w*‖ of w*."""
     where = common.surface("features", params)

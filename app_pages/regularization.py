@@ -8,7 +8,7 @@ import figures
 import surfaces
 from app_pages import common, controls
 from app_pages.common import Run
-from app_pages.i18n import t
+from app_pages.i18n import language, t
 
 P = "rg_"
 LAMBDAS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
@@ -41,6 +41,40 @@ def exact_zero(value):
     return t("regularization.zero") if value == 0.0 else common.number(value, 4)
 
 
+@common.cached("resource", max_entries=32, hash_funcs={figures.Style: repr})
+def stage(surface_params, lam, style, lang):
+    """Each penalty's map: its minimiser's path as λ grows, the constraint region through the current
+    solution (circle or diamond of that size), the data contour touching it, and the solution. Built
+    once per setting, style and language `lang` (that of the texts, which t() reads)."""
+    where = common.surface("quadratic", surface_params)
+    sweep = np.linspace(0.0, 1.25 * surfaces.lasso_breakpoints(where)[0][-1], SWEEP + 1)
+    labels = {**dict(common.labels_key()), "step": "λ"}
+    unit = {"name": "λ", "scale": float(sweep[1]), "offset": 0.0, "digits": 2}
+    pictures = []
+    for penalty, colour, solve, size, outline in (
+            ("l2", L2_COLOUR, surfaces.ridge_path, lambda theta: np.hypot(*theta), circle),
+            ("l1", L1_COLOUR, surfaces.lasso_path, lambda theta: np.abs(theta).sum(), diamond)):
+        solution = solve(where, [lam])[0]
+        radius = size(solution)
+        pictures.append(figures.penalty_figure(
+            where, figures.PathLine(t(f"regularization.{penalty}_path"), colour, solve(where, sweep)),
+            [(t(f"regularization.{'circle' if penalty == 'l2' else 'diamond'}", r=common.number(radius, 3)),
+              colour, outline(radius), "dash"),
+             (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, solution), "dot")],
+            (t(f"regularization.{penalty}_solution", lam=common.plain(lam)), colour, solution),
+            style=style, labels=labels, title=t(f"regularization.{penalty}_title"),
+            backdrop=common.backdrop("quadratic", surface_params), unit=unit))
+    return pictures
+
+
+@common.cached("resource", max_entries=32, hash_funcs={Run: repr, figures.Style: repr})
+def theta2_figure(surface_params, runs, style, x_title):
+    """θ₂ at every step of each run (2 × `steps` points with markers, built once per setting)."""
+    paths = common.simulate("quadratic", surface_params, runs)
+    return figures.curve_figure([figures.Curve(run.label, run.color, path.points[:, 1]) for run, path in zip(runs, paths)],
+                                style=style, x_title=x_title, y_title="θ₂", mode="lines+markers")
+
+
 common.header("regularization")
 with st.sidebar:
     lam = controls.select_slider(P + "lambda", t("regularization.lambda"), LAMBDAS, 1.0, format_func=common.plain,
@@ -59,31 +93,11 @@ surface_params = (("angle", angle), ("centre_x", CENTRE[0]), ("centre_y", CENTRE
 where = common.surface("quadratic", surface_params)
 style = common.style()
 corners, corner_thetas = surfaces.lasso_breakpoints(where)
-sweep = np.linspace(0.0, 1.25 * corners[-1], SWEEP + 1)
 ridge, lasso = surfaces.ridge_path(where, [lam])[0], surfaces.lasso_path(where, [lam])[0]
 
 # --- the stage: the minimiser's path as λ grows, with the constraint pictures ------------------------
 st.subheader(t("regularization.paths_title"))
-labels = {**dict(common.labels_key()), "step": "λ"}
-unit = {"name": "λ", "scale": float(sweep[1]), "offset": 0.0, "digits": 2}
-def picture(penalty, colour, path, solution, outline, size):
-    """One penalty's map: its minimiser's path as λ grows, the constraint region through the current
-    solution (circle or diamond of that size), the data contour touching it, and the solution."""
-    return figures.penalty_figure(
-        where, figures.PathLine(t(f"regularization.{penalty}_path"), colour, path),
-        [(t(f"regularization.{'circle' if penalty == 'l2' else 'diamond'}", r=common.number(size, 3)), colour,
-          outline, "dash"),
-         (t("regularization.level"), LEVEL_COLOUR, level_ellipse(where, solution), "dot")],
-        (t(f"regularization.{penalty}_solution", lam=common.plain(lam)), colour, solution),
-        style=style, labels=labels, title=t(f"regularization.{penalty}_title"),
-        backdrop=common.backdrop("quadratic", surface_params), unit=unit)
-
-
-pictures = [picture("l2", L2_COLOUR, surfaces.ridge_path(where, sweep), ridge, circle(np.hypot(*ridge)),
-                    np.hypot(*ridge)),
-            picture("l1", L1_COLOUR, surfaces.lasso_path(where, sweep), lasso, diamond(np.abs(lasso).sum()),
-                    np.abs(lasso).sum())]
-common.chart(pictures, "rg_paths")  # one Play traces both paths as λ grows
+common.chart(stage(surface_params, lam, style, language()), "rg_paths")  # one Play traces both paths as λ grows
 st.markdown(t("regularization.paths_intro", lam=common.plain(lam)))
 zero_at = next((corner for corner, theta in zip(corners, corner_thetas) if np.any(theta == 0.0) and corner > 0), None)
 common.table({
@@ -111,9 +125,7 @@ left, right = st.columns(2)
 with left:
     common.chart(common.race_figure("quadratic", surface_params, l1_runs, style, common.labels_key()), "rg_l1_race")
 with right:
-    common.chart(figures.curve_figure(
-        [figures.Curve(run.label, run.color, path.points[:, 1]) for run, path in zip(l1_runs, l1_paths)],
-        style=style, x_title=t("common.step"), y_title="θ₂", mode="lines+markers"), "rg_l1_theta2")
+    common.chart(theta2_figure(surface_params, l1_runs, style, t("common.step")), "rg_l1_theta2")
 half = steps // 2
 zeros = [int(np.sum(path.points[half:, 1] == 0.0)) for path in l1_paths]
 gaps = [float(np.max(np.abs(path.points[half:] - lasso))) for path in l1_paths]

@@ -60,7 +60,7 @@ def race_runs(start, lr, noise, momentum, steps):
     return tuple(runs)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@common.cached(max_entries=64)
 def escape_times(name, params, settings):
     """Steps to escape from (START_X, ε) for every ε of SWEEP, one ensemble per (optimizer, α, σ,
     hyper-parameters) in `settings`; member i has its own noise stream."""
@@ -71,7 +71,7 @@ def escape_times(name, params, settings):
             for optimizer, lr, noise, hyper in settings]
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
+@common.cached(max_entries=1)
 def minimum_fractions():
     return [surfaces.minimum_fraction(n, SAMPLES) for n in DIMENSIONS]
 

@@ -65,19 +65,19 @@ def basin_share(widths, batch, lr, sigma1, steps):
     return float(np.mean(flat)), float(np.nanmean(np.hypot(*(paths[:, -1] - paths[:, 0]).T)))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@common.cached(max_entries=256)
 def batch_sweep(widths, lr, sigma1, steps):
     """basin_share for every batch size of BATCHES: one cached call, not nine (each costs a hash)."""
     return np.array([basin_share(widths, batch, lr, sigma1, steps) for batch in BATCHES])
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@common.cached(max_entries=256)
 def rate_sweep(widths, batch, sigma1, steps):
     """The flat basin's share for every α of RATE_SWEEP."""
     return np.array([basin_share(widths, batch, rate, sigma1, steps)[0] for rate in RATE_SWEEP])
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@common.cached(max_entries=32)
 def cloud(widths, batch, lr, sigma1, steps, shown):
     """Every run's position at the steps `shown` (float32, for the animation)."""
     paths, _ = ensemble(widths, batch, lr, sigma1, steps)
@@ -91,7 +91,17 @@ def test_loss(where, points, shift):
     return where.f(points[..., 0] - offset[0], points[..., 1] - offset[1])
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@common.cached("resource", max_entries=32, hash_funcs={figures.Style: repr})
+def cloud_figure(widths, batches, lr, sigma1, steps, style, labels, legends):
+    """The clouds of `batches` (with their legends and colours) on one map: 0.3 MB of chart, built
+    once per setting and language."""
+    shown = tuple(int(step) for step in figures.snapshot_steps(steps))
+    clouds = [(legend, colour, cloud(widths, b, lr, sigma1, steps, shown)) for (b, colour), legend in zip(batches, legends)]
+    return figures.ensemble_figure(common.surface("sharp_flat", widths), clouds, shown, style=style,
+                                   labels=dict(labels), backdrop=common.backdrop("sharp_flat", widths))
+
+
+@common.cached(max_entries=256)
 def sharpness(widths, box, shift):
     """Per minimum (sharp, flat): λ_max, Keskar's ε-sharpness, train loss, shifted test loss."""
     where = common.surface("sharp_flat", widths)
@@ -122,15 +132,12 @@ shown = tuple(int(step) for step in figures.snapshot_steps(steps))
 st.subheader(t("sharp_flat.cloud_title"))
 flat_by_batch, travelled = batch_sweep(widths, lr, sigma1, steps).T
 by_batch = dict(zip(BATCHES, flat_by_batch))
-clouds = [(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}"), colour,
-           cloud(widths, b, lr, sigma1, steps, shown)) for b, colour in ((batch, SMALL_COLOUR), (large, LARGE_COLOUR))]
-if batch == large:
-    clouds = clouds[1:]
-common.chart(figures.ensemble_figure(where, clouds, shown, style=style, labels=common.map_labels(),
-                                     backdrop=common.backdrop("sharp_flat", widths)),
-             "sf_cloud")
+batches = ((batch, SMALL_COLOUR), (large, LARGE_COLOUR))[1 if batch == large else 0:]
+legends = tuple(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}") for b, _ in batches)
+common.chart(cloud_figure(widths, batches, lr, sigma1, steps, style, common.labels_key(), legends), "sf_cloud")
 st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
-shown_fraction = np.mean(np.all(np.abs(clouds[0][2][:, -1]) <= [[where.bounds[1], where.bounds[3]]], axis=1))
+ends = cloud(widths, batches[0][0], lr, sigma1, steps, shown)[:, -1]
+shown_fraction = np.mean(np.all(np.abs(ends) <= [[where.bounds[1], where.bounds[3]]], axis=1))
 if shown_fraction < 0.95:
     st.caption(t("sharp_flat.off_map", share=f"{1 - shown_fraction:.0%}"))
 

@@ -149,9 +149,10 @@ class Prepared(go.Figure):
     def deflated(self):
         """json() as UTF-8, zlib-compressed: what the player is sent (about a third of the bytes; the
         packed arrays of a converged path or a smooth grid shrink most). Made once: a cached figure
-        is sent again and again, and only these bytes are kept."""
+        is sent again and again, and only these bytes are kept. Level 1: half the CPU of level 6
+        (5.8 against 11.2 ms for lesson 8's 0.3 MB of charts) for 3–10 % more bytes."""
         if self._deflated is None:
-            self._deflated = zlib.compress(self.json().encode(), 6)
+            self._deflated = zlib.compress(self.json().encode(), 1)
         return self._deflated
 
     def validated(self):

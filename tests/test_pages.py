@@ -401,3 +401,26 @@ def test_the_csv_export_names_the_formula_and_holds_the_runs_exactly():
     adam = table[table["optimizer"] == "2. Adam"]
     np.testing.assert_array_equal(adam[["theta1", "theta2"]].to_numpy(), paths[1].points)  # 17 digits: exact
     np.testing.assert_array_equal(adam["loss"].to_numpy(), paths[1].loss)
+
+
+def test_a_pages_cached_function_is_made_once_across_reruns(monkeypatch):
+    """A page's module runs anew on every rerun; Streamlit's decorator read the function's source
+    each time. common.cached makes the cached function once per code and keeps it."""
+    import inspect
+
+    from app_pages import common
+    source = "@common.cached(max_entries=2)\ndef twice(x):\n    return 2 * x\n"
+    page = [source]  # what the file holds (exec'd code has no file for inspect to read)
+    reads = []
+    monkeypatch.setattr(inspect, "getsource", lambda function: reads.append(function) or page[0])
+    made = []
+    for _ in range(3):  # three reruns of the same page source
+        namespace = {"common": common}
+        exec(compile(source, "a_page.py", "exec"), namespace)
+        made.append(namespace["twice"])
+    assert made[0] is made[1] is made[2] and made[0](4) == 8
+    assert len(reads) == 1
+    page[0] = source.replace("2 * x", "3 * x")  # the page was edited
+    namespace = {"common": common}
+    exec(compile(page[0], "a_page.py", "exec"), namespace)
+    assert namespace["twice"] is not made[0] and namespace["twice"](4) == 12
