@@ -93,6 +93,17 @@ def steps_text(step, limit):
     return t("saddle.never", steps=limit) if step is None or not np.isfinite(step) else f"{int(step)}"
 
 
+@common.cached("resource", max_entries=64, hash_funcs={
+    figures.Style: repr, figures.PathLine: lambda line: (line.label, line.color, line.dash, line.points.tobytes())})
+def curvature_map(name, params, point, directions, style, labels, line):
+    """The Hessian's axes through `point` over the map and the first run's path (the backdrop and the
+    click grid are most of its 0.1 MB: built once per point, setting and language)."""
+    return figures.curvature_figure(common.surface(name, params), point,
+                                    [(label, colour, np.array(vector)) for label, colour, vector in directions],
+                                    style=style, labels=dict(labels), backdrop=common.backdrop(name, params),
+                                    path=line, click_grid=CLICK_GRID)
+
+
 @common.section
 def inspector(name, params, where, path, line, steps, style):
     """The Hessian at a point of the first run (a step, or a point typed or clicked): a student
@@ -121,11 +132,9 @@ def inspector(name, params, where, path, line, steps, style):
         st.info(t("saddle.index_degenerate" if degenerate else f"saddle.index_{shape.index}"), icon="🧭")
     with left:
         colours = {"up": POSITIVE, "down": NEGATIVE, "flat": FLAT}
-        directions = [(f"λ{'₁₂'[k]} = {shape.eigenvalues[k]:.4g}", colours[kinds[k]], shape.eigenvectors[:, k])
-                      for k in range(2)]
-        common.chart(figures.curvature_figure(where, point, directions, style=style, labels=common.map_labels(),
-                                              backdrop=common.backdrop(name, params), path=line,
-                                              click_grid=CLICK_GRID),
+        directions = tuple((f"λ{'₁₂'[k]} = {shape.eigenvalues[k]:.4g}", colours[kinds[k]],
+                            tuple(float(v) for v in shape.eigenvectors[:, k])) for k in range(2))
+        common.chart(curvature_map(name, params, point, directions, style, common.labels_key(), line),
                      "sd_curvature", click=common.Click(P + "px", P + "py", P + "custom", where.bounds))
         st.caption(t("saddle.click_hint"))
 
