@@ -322,6 +322,36 @@ def test_slider_change_updates_the_chart_and_the_link(page, base_url):
     assert_no_error(page)
 
 
+def test_a_chart_off_the_screen_redraws_once_it_is_seen(page, base_url):
+    """A key press on β redraws lesson 1's first chart at once; its last chart, below the fold, keeps
+    its figures while off the screen (nothing drawn there competes with the chart in view) and shows
+    the new β as soon as it is scrolled into view."""
+    open_page(page, base_url, "ema")
+    last = players(page).count() - 1
+    assert players(page).nth(last).evaluate("f => f.getBoundingClientRect().top > innerHeight")
+
+    def names(n):
+        return frame(page, n).locator(".js-plotly-plot").first.evaluate("gd => gd.data.map(t => t.name).join(' | ')")
+
+    def changes(n, before):
+        for _ in range(100):
+            if names(n) != before:
+                return True
+            page.wait_for_timeout(100)
+        return False
+    top, bottom = names(0), names(last)
+    assert bottom.startswith("exponential average, β = 0.9 |"), bottom
+    slider = page.locator(".st-key-ema_beta input[type=range]")
+    slider.focus()
+    slider.press("ArrowLeft")  # β 0.9 → 0.89
+    assert changes(0, top)
+    page.wait_for_timeout(1000)
+    assert names(last) == bottom  # not redrawn off the screen
+    players(page).nth(last).scroll_into_view_if_needed()
+    assert changes(last, bottom) and names(last).startswith("exponential average, β = 0.89 |")
+    assert_no_error(page)
+
+
 def test_a_shared_link_reproduces_the_view(page, base_url):
     open_page(page, base_url, "playground?lang=zh&pg_count=2&pg_surface=bowl&pg_o0_lr=0.05")
     assert legend_entries(page) == 2

@@ -424,3 +424,36 @@ def test_a_pages_cached_function_is_made_once_across_reruns(monkeypatch):
     namespace = {"common": common}
     exec(compile(page[0], "a_page.py", "exec"), namespace)
     assert namespace["twice"] is not made[0] and namespace["twice"](4) == 12
+
+
+# For each chart page a control and two of its values (those bench/load.py and bench_pages.py move).
+SEEN_AGAIN = {"playground": ("pg_steps", 300, 310), "ema": ("ema_beta", 0.8, 0.81), "minibatch": ("mb_epochs", 2, 3),
+              "momentum": ("mo_beta", 0.8, 0.81), "adaptive": ("rms_beta", 0.8, 0.81), "adam": ("adam_beta1", 0.8, 0.81),
+              "decay": ("dc_noise", 0.5, 0.6), "saddle": ("sd_noise", 0.015, 0.02), "sharp_flat": ("sf_sigma", 4.0, 4.5),
+              "normalization": ("fn_scaling", 0.05, 0.1), "batchnorm": ("bn_steps", 70, 80),
+              "network": ("nw_epochs", 9000, 8000), "regularization": ("rg_angle", -30.0, -20.0)}
+
+
+def test_every_chart_page_moves_a_control_here():
+    assert sorted(SEEN_AGAIN) == CHART_PAGES
+
+
+@pytest.mark.parametrize("page", sorted(SEEN_AGAIN))
+def test_a_setting_seen_before_encodes_no_large_figure_again(page, monkeypatch):
+    """Encoding a figure and compressing it costs ≈ 2.4 ms per 100 kB of JSON, on every rerun that
+    builds it: a figure that large is cached whole, with its compressed bytes, so going back to a
+    setting encodes only small figures (lessons 6, 8 and 11 encoded 0.2–0.3 MB each time)."""
+    import figures.style
+    key, first, second = SEEN_AGAIN[page]
+
+    def move(value):
+        (find(at, "slider", key) or find(at, "select_slider", key)).set_value(value).run()
+        assert_healthy(at)
+    at = app(page)
+    move(first)
+    move(second)
+    encoded = []
+    real = figures.style.Prepared.json
+    monkeypatch.setattr(figures.style.Prepared, "json", lambda self: encoded.append(len(text := real(self))) or text)
+    move(first)
+    assert max(encoded, default=0) < 100_000, encoded
