@@ -199,14 +199,18 @@ def main(args):
         place = contextlib.nullcontext(args.url)
     elif args.replicas:
         sys.path.insert(0, str(ROOT / "deploy"))
-        from serve import cluster
+        from serve import cluster, replica_ports
         from browser import free_port
-        place = cluster(args.replicas, free_port())
+        port = free_port()
+        place = cluster(args.replicas, port)
     else:
         place = served(timeout=300, process_out=process)
     with place as base:
         pid = process[0].pid if process else None
-        asyncio.run(_warm(base))
+        # each replica directly: through nginx the warm-up lands on one of them only, and the other
+        # would start the run cold
+        for warm in ([f"http://127.0.0.1:{p}" for p in replica_ports(port, args.replicas)] if args.replicas else [base]):
+            asyncio.run(_warm(warm))
         if args.memory:
             samples = asyncio.run(memory(base, args.memory, pid))
             print(f"one session, {args.memory} Playground changes: server RSS (MB) "

@@ -44,6 +44,11 @@ def wait_healthy(url, process, timeout=120):
     raise TimeoutError(f"{url} did not become healthy")
 
 
+def replica_ports(port, replicas):
+    """The replicas' own ports: the ones after nginx's."""
+    return [port + 1 + k for k in range(replicas)]
+
+
 @contextlib.contextmanager
 def cluster(replicas=2, port=8501, address="127.0.0.1", log=None, precompute=False):
     """The replicas and nginx, running; yields nginx's base URL. precompute: train lesson 12's
@@ -56,7 +61,7 @@ def cluster(replicas=2, port=8501, address="127.0.0.1", log=None, precompute=Fal
     processes = []
     run = Path(tempfile.mkdtemp(prefix="descent-lab-nginx-"))
     try:
-        ports = [port + 1 + k for k in range(replicas)]
+        ports = replica_ports(port, replicas)
         for replica_port in ports:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "app_pages.server", "run", str(ROOT / "app.py"),
