@@ -71,8 +71,8 @@ def stage(surface_params, lam, style, lang):
 def theta2_figure(surface_params, runs, style, x_title):
     """θ₂ at every step of each run (2 × `steps` points with markers, built once per setting)."""
     paths = common.simulate("quadratic", surface_params, runs)
-    return figures.curve_figure([figures.Curve(run.label, run.color, path.points[:, 1]) for run, path in zip(runs, paths)],
-                                style=style, x_title=x_title, y_title="θ₂", mode="lines+markers")
+    curves = [figures.Curve(run.label, run.color, path.points[:, 1]) for run, path in zip(runs, paths)]
+    return figures.curve_figure(curves, style=style, x_title=x_title, y_title="θ₂", mode="lines+markers")
 
 
 common.header("regularization")

@@ -96,7 +96,8 @@ def cloud_figure(widths, batches, lr, sigma1, steps, style, labels, legends):
     """The clouds of `batches` (with their legends and colours) on one map: 0.3 MB of chart, built
     once per setting and language."""
     shown = tuple(int(step) for step in figures.snapshot_steps(steps))
-    clouds = [(legend, colour, cloud(widths, b, lr, sigma1, steps, shown)) for (b, colour), legend in zip(batches, legends)]
+    clouds = [(legend, colour, cloud(widths, b, lr, sigma1, steps, shown))
+              for (b, colour), legend in zip(batches, legends)]
     return figures.ensemble_figure(common.surface("sharp_flat", widths), clouds, shown, style=style,
                                    labels=dict(labels), backdrop=common.backdrop("sharp_flat", widths))
 

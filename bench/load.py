@@ -209,7 +209,8 @@ def main(args):
         pid = process[0].pid if process else None
         # each replica directly: through nginx the warm-up lands on one of them only, and the other
         # would start the run cold
-        for warm in ([f"http://127.0.0.1:{p}" for p in replica_ports(port, args.replicas)] if args.replicas else [base]):
+        replicas = [f"http://127.0.0.1:{p}" for p in replica_ports(port, args.replicas)] if args.replicas else [base]
+        for warm in replicas:
             asyncio.run(_warm(warm))
         if args.memory:
             samples = asyncio.run(memory(base, args.memory, pid))
