@@ -53,7 +53,8 @@ def landscape_figure(a, b, losses, path, *, style, labels, title=None, three_d=F
         layout["scene"] = {"xaxis": {"title": {"text": labels["a"]}, **ticks},
                            "yaxis": {"title": {"text": labels["b"]}, **ticks},
                            "zaxis": {"title": {"text": labels["log_loss"]}, **ticks},
-                           "camera": {"eye": {"x": 1.4, "y": -1.4, "z": 1.0}}}
+                           # far enough out that the z-axis title stays inside a half-width column
+                           "camera": {"eye": {"x": 1.7, "y": -1.7, "z": 1.2}}}
         layout.pop("xaxis")
         layout.pop("yaxis")
         if len(path):  # drawn a hair above the surface
