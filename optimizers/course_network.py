@@ -121,8 +121,13 @@ def settings():
                     yield schedule, lr, batch, seed, ("adam",)
 
 
+STALE_PARTIAL = 600  # s: a file still being written is this young (one training takes ≈ 1 s)
+
+
 def precompute():
-    """Train and keep every setting not on disk yet; returns (settings trained, settings found)."""
+    """Train and keep every setting not on disk yet, then remove the files half-written by killed
+    processes and the trainings of other versions of the code (38 MB each); returns (settings
+    trained, settings found)."""
     if folder() is None:
         LOG.warning("nowhere to keep lesson 12's trainings: each server trains them when asked")
         return 0, 0
@@ -132,6 +137,15 @@ def precompute():
         if not done:
             trainings(*setting)
         trained, found = trained + (not done), found + done
+    for partial in folder().glob(".*.npz.*"):  # left by a process killed while writing (_store)
+        try:
+            if time.time() - partial.stat().st_mtime > STALE_PARTIAL:
+                partial.unlink()
+        except OSError:  # gone meanwhile
+            pass
+    pruned = _numba_cache.prune_others(folder())
+    if pruned:
+        LOG.info("removed the trainings of %d other versions of the code beside %s", pruned, folder())
     return trained, found
 
 

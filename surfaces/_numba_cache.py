@@ -9,6 +9,8 @@ page: the kernels then compile in memory, once per process, and the log says so.
 import hashlib
 import logging
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -48,6 +50,19 @@ def writable_folder(name, files):
     `name` of the code in `files` (keyed on their contents); None when nothing is writable."""
     key = digest(files)
     return next((folder for folder in _candidates(key, name) if _writable(folder)), None)
+
+
+def prune_others(folder):
+    """Remove the results of other versions of the code beside `folder` (the folders named like a
+    digest): each edit of the sources leaves one behind, and nothing reads it again. A process of
+    another version still running beside this one loses nothing it needs: what it finds missing, it
+    computes again. Returns how many were removed."""
+    removed = 0
+    for other in folder.parent.iterdir():
+        if other != folder and other.is_dir() and re.fullmatch(r"[0-9a-f]{12}", other.name):
+            shutil.rmtree(other, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def configure():

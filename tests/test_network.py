@@ -169,7 +169,9 @@ def test_a_shorter_training_is_the_start_of_a_longer_one(name, hyper, decay_ever
 def kept(tmp_path, monkeypatch):
     """optimizers.course_network with its results' folder in tmp_path and 40-epoch trainings."""
     from optimizers import course_network
-    monkeypatch.setattr(course_network, "folder", lambda: tmp_path)
+    folder = tmp_path / "0123456789ab"  # named like a digest of the code, as the real ones are
+    folder.mkdir()
+    monkeypatch.setattr(course_network, "folder", lambda: folder)
     monkeypatch.setattr(course_network, "EPOCHS", 40)
     monkeypatch.setattr(course_network, "FRAME_EVERY", 10)
     monkeypatch.setattr(course_network, "DECAY_EVERY", 10)
@@ -235,3 +237,26 @@ def test_precompute_covers_every_setting_the_page_offers(kept, monkeypatch):
     monkeypatch.setattr(kept, "settings", lambda: iter(listed[:3] + alone[:2]))
     assert kept.precompute() == (4, 1)
     assert kept.precompute() == (0, 5)
+
+
+def test_precompute_removes_the_trainings_of_other_versions_and_half_written_files(tmp_path, monkeypatch):
+    """Each edit of optimizers/ or surfaces/ is a new folder of trainings (38 MB); once this
+    version's are all kept, those of the others beside it go, and so does a file a killed process
+    left half-written an hour ago. Other folders, and a file being written now, stay."""
+    from optimizers import course_network
+    current, old, older, other = (tmp_path / name for name in ("0123456789ab", "ba9876543210", "00000000000f", "notes"))
+    for folder in (current, old, older, other):
+        folder.mkdir()
+        (folder / "constant-0.01-64-0-gd.npz").write_bytes(b"kept")
+    import os
+    import time
+    killed, writing = current / ".constant-0.01-8-0-gd.npz.4242.1", current / ".constant-0.01-16-0-gd.npz.4343.2"
+    for partial in (killed, writing):
+        partial.write_bytes(b"half")
+    os.utime(killed, (time.time() - 3600, time.time() - 3600))
+    monkeypatch.setattr(course_network, "folder", lambda: current)
+    monkeypatch.setattr(course_network, "settings", lambda: iter(()))
+    assert course_network.precompute() == (0, 0)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["0123456789ab", "notes"]
+    assert sorted(path.name for path in current.iterdir()) == [writing.name, "constant-0.01-64-0-gd.npz"]
+    assert (current / "constant-0.01-64-0-gd.npz").read_bytes() == b"kept"
