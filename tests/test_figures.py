@@ -328,16 +328,41 @@ def test_a_spec_is_encoded_as_the_standard_json_engine_encodes_it():
         assert json.loads(figure.json()) == json.loads(pio.json.to_json_plotly(figure.spec, engine="json"))
 
 
-def test_the_player_is_sent_each_figure_compressed_once():
-    """The player's "specs" are each figure's JSON, zlib-compressed and joined; "parts" splits them.
-    A cached figure compresses once."""
+def test_the_player_is_sent_each_figure_compressed_once_and_a_shared_backdrop_once_for_all():
+    """The player's "specs" are zlib streams, joined; "parts" gives each figure's stream lengths,
+    and a figure's texts joined are its JSON. A long string (a backdrop's raster, its contour lines)
+    is a stream of its own, the same bytes in every figure that carries it. A figure compresses once."""
+    import json
     where, paths, lines = race(steps=400)
-    race_figure = figures.trajectory_figure(where, lines, style=figures.NORMAL, backdrop=figures.backdrop(where))
+    backdrop = figures.backdrop(where)
+    race_figure = figures.trajectory_figure(where, lines, style=figures.NORMAL, backdrop=backdrop)
+    other_race = figures.trajectory_figure(where, lines[:1], style=figures.PROJECTOR, backdrop=backdrop)
     curves = figures.curve_figure([figures.Curve("loss", "#000000", paths[0].loss)], style=figures.NORMAL,
                                   x_title="step", y_title="loss")
-    blob, parts = figures.player.deflated([race_figure, curves])
-    assert len(parts) == 2 and sum(parts) == len(blob)
-    assert zlib.decompress(blob[:parts[0]]) == race_figure.json().encode()
-    assert zlib.decompress(blob[parts[0]:]) == curves.json().encode()
+    shown = [race_figure, other_race, curves]
+    blob, parts = figures.player.deflated(shown)
+    assert len(parts) == 3 and sum(map(sum, parts)) == len(blob)
+    at = 0
+    for figure, lengths in zip(shown, parts):
+        text = b""
+        for length in lengths:
+            text += zlib.decompress(blob[at:at + length])
+            at += length
+        assert json.loads(text) == json.loads(figure.json())
+    image = backdrop["image"]["source"]
+    assert len(image) >= figures.style.SHARED and len(parts[0]) >= 3 and len(parts[2]) == 1
+    shared = set(map(id, race_figure.deflated())) & set(map(id, other_race.deflated()))
+    assert len(shared) >= 2  # the raster and the contour lines: one compressed copy for both maps
     assert race_figure.deflated() is race_figure.deflated()
-    assert len(blob) < 0.75 * (len(race_figure.json()) + len(curves.json()))
+    assert len(blob) < 0.75 * sum(len(figure.json()) for figure in shown)
+
+
+def test_a_figure_whose_data_holds_the_shared_mark_still_travels_whole():
+    import json
+    text = "x" * figures.style.SHARED + figures.style._MARK
+    figure = figures.style.Prepared({"data": [{"type": "scatter", "name": figures.style._MARK, "text": text}],
+                                     "layout": {}})
+    (stream,) = figure.deflated()
+    assert json.loads(zlib.decompress(stream)) == json.loads(figure.json())
+
+

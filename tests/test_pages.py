@@ -32,11 +32,18 @@ def assert_healthy(at):
 
 
 def player_specs(element):
-    """The figure specs one player on the page draws: its "specs" argument is one zlib stream per
-    figure, joined, and "parts" their lengths."""
+    """The figure specs one player on the page draws: its "specs" argument is zlib streams, joined,
+    and "parts" for each figure the lengths of its streams, whose texts joined are its JSON."""
     blob = next(a for a in element.proto.special_args if a.key == "specs").bytes
-    ends = list(itertools.accumulate(json.loads(element.proto.json_args)["parts"]))
-    return [json.loads(zlib.decompress(blob[start:end])) for start, end in zip([0, *ends], ends)]
+    specs, at = [], 0
+    for lengths in json.loads(element.proto.json_args)["parts"]:
+        text = b""
+        for length in lengths:
+            text += zlib.decompress(blob[at:at + length])
+            at += length
+        specs.append(json.loads(text))
+    assert at == len(blob)
+    return specs
 
 
 def chart_spec(at, key):

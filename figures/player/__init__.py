@@ -30,10 +30,10 @@ def cartesian(figures):
 
 
 def deflated(figures):
-    """The specs of `figures` (Prepared) for the player component: each figure's JSON compressed
-    (zlib, once per figure) and joined, and the length of each part."""
-    parts = [figure.deflated() for figure in figures]
-    return b"".join(parts), [len(part) for part in parts]
+    """The specs of `figures` (Prepared) for the player component: every figure's zlib streams
+    (Prepared.deflated), joined, and for each figure the lengths of its streams."""
+    streams = [figure.deflated() for figure in figures]
+    return b"".join(b"".join(own) for own in streams), [[len(part) for part in own] for own in streams]
 
 
 def page(figures, options, title="Descent Lab"):
