@@ -145,7 +145,7 @@ def precompute():
             pass
     pruned = _numba_cache.prune_others(folder())
     if pruned:
-        LOG.info("removed the trainings of %d other versions of the code beside %s", pruned, folder())
+        LOG.info("removed the trainings of other versions of the code beside %s (%d folders)", folder(), pruned)
     return trained, found
 
 
