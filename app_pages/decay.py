@@ -43,9 +43,10 @@ def noisy_ensembles(schedule, lr0, params, warmup, steps, noise, seed=0):
 def noisy_stage(settings, style, labels, names, colours, axis_titles):
     """The two clouds on the bowl and their mean distance to the minimum under one Play (0.2 MB of
     chart, built once per setting and language), and those distances."""
-    ensembles = noisy_ensembles(*settings)
+    schedule, lr0, params, warmup, steps, noise = settings
+    ensembles = noisy_ensembles(schedule, lr0, params, warmup, steps, noise)
     mean_distance = [np.nanmean(np.hypot(paths[..., 0], paths[..., 1]), axis=0) for paths in ensembles]
-    shown = figures.snapshot_steps(settings[4])
+    shown = figures.snapshot_steps(steps)
     clouds = [(name, colour, paths[:, shown]) for name, colour, paths in zip(names, colours, ensembles)]
     distance = [figures.Curve(name, colour, curve) for name, colour, curve in zip(names, colours, mean_distance)]
     x_title, y_title = axis_titles

@@ -92,10 +92,9 @@ def test_loss(where, points, shift):
 
 
 @common.cached("resource", max_entries=32, hash_funcs={figures.Style: repr})
-def cloud_figure(widths, batches, lr, sigma1, steps, style, labels, legends):
-    """The clouds of `batches` (with their legends and colours) on one map: 0.3 MB of chart, built
-    once per setting and language."""
-    shown = tuple(int(step) for step in figures.snapshot_steps(steps))
+def cloud_figure(widths, batches, lr, sigma1, steps, shown, style, labels, legends):
+    """The clouds of `batches` (with their legends and colours) at the steps `shown` on one map:
+    0.3 MB of chart, built once per setting and language."""
     clouds = [(legend, colour, cloud(widths, b, lr, sigma1, steps, shown))
               for (b, colour), legend in zip(batches, legends)]
     return figures.ensemble_figure(common.surface("sharp_flat", widths), clouds, shown, style=style,
@@ -135,7 +134,8 @@ flat_by_batch, travelled = batch_sweep(widths, lr, sigma1, steps).T
 by_batch = dict(zip(BATCHES, flat_by_batch))
 batches = ((batch, SMALL_COLOUR), (large, LARGE_COLOUR))[1 if batch == large else 0:]
 legends = tuple(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}") for b, _ in batches)
-common.chart(cloud_figure(widths, batches, lr, sigma1, steps, style, common.labels_key(), legends), "sf_cloud")
+common.chart(cloud_figure(widths, batches, lr, sigma1, steps, shown, style, common.labels_key(), legends),
+             "sf_cloud")
 st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
 ends = cloud(widths, batches[0][0], lr, sigma1, steps, shown)[:, -1]
 shown_fraction = np.mean(np.all(np.abs(ends) <= [[where.bounds[1], where.bounds[3]]], axis=1))

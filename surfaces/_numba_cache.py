@@ -40,9 +40,12 @@ def _candidates(digest, name="numba"):
     yield Path.home() / ".cache" / f"descent-lab-{name}" / digest
 
 
+DIGEST_LENGTH = 12  # hexadecimal digits of a results folder's name
+
+
 def digest(files):
     """A folder name for results of these source files: any edit to them is another folder."""
-    return hashlib.sha1(b"".join(Path(p).read_bytes() for p in files)).hexdigest()[:12]
+    return hashlib.sha1(b"".join(Path(p).read_bytes() for p in files)).hexdigest()[:DIGEST_LENGTH]
 
 
 def writable_folder(name, files):
@@ -59,7 +62,7 @@ def prune_others(folder):
     computes again. Returns how many were removed."""
     removed = 0
     for other in folder.parent.iterdir():
-        if other != folder and other.is_dir() and re.fullmatch(r"[0-9a-f]{12}", other.name):
+        if other != folder and other.is_dir() and re.fullmatch(f"[0-9a-f]{{{DIGEST_LENGTH}}}", other.name):
             shutil.rmtree(other, ignore_errors=True)
             removed += 1
     return removed
