@@ -1,7 +1,6 @@
 """Lesson 5: Adam — both moments, bias correction and the cold start, the step ledger."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import figures
@@ -94,10 +93,9 @@ common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"),
                                   log_y=True), "adam_rates")
 
 st.subheader(t("adam.moments_title"))
-st.table(pd.DataFrame({t("adam.moment"): [t("adam.first"), t("adam.second")],
-                       t("adam.tracks"): [t("adam.first_tracks"), t("adam.second_tracks")],
-                       t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]}).set_index(
-    t("adam.moment")))
+common.table({t("adam.moment"): [t("adam.first"), t("adam.second")],
+              t("adam.tracks"): [t("adam.first_tracks"), t("adam.second_tracks")],
+              t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]})
 with st.container(border=True):
     common.titled(t("adam.name_title"), t("adam.name"))
 common.what_to_notice("adam", long=f"{(1 - beta1) / np.sqrt(1 - 0.999):.3g}",

@@ -6,11 +6,10 @@ import functools
 import gc
 import io
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 import figures
@@ -250,27 +249,37 @@ def what_to_notice(section, keys=None, **values):
                     "\n".join(f"{i}. {t(key, **values)}" for i, key in enumerate(keys, 1)))
 
 
-def arrow(columns):
-    """A table as Arrow, built straight from its columns (name → values) or rows (dicts): Streamlit
-    sends tables as Arrow, and converting a pandas DataFrame costs seven times as much (1.4 ms against
-    0.2 ms a table, on every rerun). A column pyarrow cannot type (mixed kinds) goes through pandas."""
-    if isinstance(columns, pd.DataFrame):
-        return columns
-    try:
-        if isinstance(columns, list):
-            return pa.Table.from_pylist(columns)
-        return pa.table({str(name): values if isinstance(values, np.ndarray) else list(values)
-                         for name, values in columns.items()})
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.DataFrame(columns)
+# A cell that reads as a number (12, −0.25, 3.2×10⁻⁵, 91 %, < 3e-05, —): its column is right-aligned.
+_NUMERIC = re.compile(r"[<>≈~]?\s*[-+−]?[\d.,]*(e[-+]?\d+|×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?\s*%?|—|∞")
 
 
-def table(columns, static=False, **options):
-    """st.dataframe (or st.table, every cell whole and wrapped) of `columns` without a row index."""
-    if static:
-        st.table(arrow(columns), hide_index=True, **options)
-    else:
-        st.dataframe(arrow(columns), hide_index=True, width="stretch", **options)
+def cell(value, spec=None):
+    """A table cell's text: a string as it is; a number in the format `spec` or as number() writes it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    return format(float(value), spec) if spec else number(float(value))
+
+
+def table_markdown(columns, formats=None):
+    """A small table as markdown: `columns` (name -> values) or rows (dicts); `formats` (name ->
+    format spec) for its number columns. Every cell is escaped (a label may quote a visitor), and a
+    column of numbers is right-aligned."""
+    if isinstance(columns, list):
+        columns = {name: [row[name] for row in columns] for name in (columns[0] if columns else {})}
+    formats = formats or {}
+    texts = {str(name): [cell(value, formats.get(name)) for value in values] for name, values in columns.items()}
+    align = ["---:" if all(_NUMERIC.fullmatch(text) for text in values) else ":---" for values in texts.values()]
+    rows = [[controls.escaped(name) for name in texts], align,
+            *([controls.escaped(text) for text in row] for row in zip(*texts.values()))]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def table(columns, formats=None):
+    """A small table drawn as one markdown element: st.dataframe costs the browser five times as
+    much on every rerun (its grid and styles), and a page redraws every element after a change."""
+    st.markdown(table_markdown(columns, formats))
 
 
 def reached_table(labels, columns, steps, extra=None):
@@ -304,12 +313,11 @@ def rules_markdown(runs):
                        for run in runs)
 
 
-def ledger(rows, digits=None):
+def ledger(rows, digits=6):
     """One step in numbers: a row per quantity (name -> its two coordinates), θ₁ and θ₂ as columns."""
-    config = None if digits is None else {t(f"common.coordinate_{axis}"): st.column_config.NumberColumn(
-        format=f"%.{digits}g") for axis in "xy"}
-    table({t("playground.quantity"): list(rows), t("common.coordinate_x"): [float(v[0]) for v in rows.values()],
-           t("common.coordinate_y"): [float(v[1]) for v in rows.values()]}, column_config=config)
+    table({t("playground.quantity"): list(rows),
+           t("common.coordinate_x"): [number(float(v[0]), digits) for v in rows.values()],
+           t("common.coordinate_y"): [number(float(v[1]), digits) for v in rows.values()]})
 
 
 # ----------------------------------------------------------------------------- simulation

@@ -92,9 +92,7 @@ common.table({
     t("ema.col_vhat"): corrected,
     t("ema.col_weight"): optimizers.ema_weights(beta, len(WEEK))[::-1],
     t("ema.col_total"): 1.0 - beta ** days,
-},
-    column_config={name: st.column_config.NumberColumn(format="%.4g")
-                   for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))})
+}, formats={name: ".4g" for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))})
 weekend = controls.slider(P + "weekend", t("ema.weekend"), 1, 10, 3, 1)
 weights = np.array([1, 1, 1, 1, 1, weekend, weekend], dtype=np.float64)  # Monday … Sunday
 left, middle, right = st.columns(3)
@@ -119,7 +117,7 @@ factors = [1.0 / (1.0 - beta ** step) for step in at_multiples]
 common.table({
     t("ema.col_t"): [t("ema.t_multiple", k=k, t=step) for k, step in zip(multiples, at_multiples)],
     t("ema.col_factor"): factors,
-}, column_config={t("ema.col_factor"): st.column_config.NumberColumn(format="%.4f")})
+}, formats={t("ema.col_factor"): ".4f"})
 caught = catch_up_day(highs, 0.98)
 st.markdown(t("ema.skipped", one=f"{factors[0]:.3g}", three=f"{100 * (1 - 1 / factors[2]):.2g}", year=year,
               day=caught, months=f"{caught / 30.44:.1f}"))
@@ -161,8 +159,7 @@ rows.append({t("ema.col_average"): window_name, t("ema.col_memory"): window,
              t("ema.col_lag"): window_days_to_follow(window), t("ema.col_rough"): wobble(sliding)})
 rows.append({t("ema.col_average"): t("ema.raw"), t("ema.col_memory"): 1, t("ema.col_lag"): window_days_to_follow(1),
              t("ema.col_rough"): wobble(highs)})
-common.table(rows,
-             column_config={t("ema.col_rough"): st.column_config.NumberColumn(format="%.2f")})
+common.table(rows, formats={t("ema.col_rough"): ".2f"})
 comparison = [figures.Curve(t("ema.ema_name", beta=f"{beta:g}"), YOURS, smoothed, x=day_numbers),
               figures.Curve(window_name, "#CC79A7", sliding, dash="dash", x=day_numbers)]
 common.chart(figures.curve_figure(comparison, style=style, x_title=t("ema.day"), y_title=t("ema.temperature")),

@@ -221,7 +221,7 @@ common.report_divergence(runs, paths)
 st.subheader(t("playground.leaderboard"))
 if not where.minima:
     st.caption(t("playground.no_minimum"))
-common.table(leaderboard(runs, paths, where, tolerance), static=True)  # every column whole, wrapped
+common.table(leaderboard(runs, paths, where, tolerance))
 common.update_rules(runs, expanded=False)
 with st.expander(t("playground.export")):
     st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths, described),

@@ -7,6 +7,7 @@ import re
 import zlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -54,6 +55,28 @@ def chart_spec(at, key):
 def figure_specs(at):
     """Every figure on the page, in order (a player may draw several under one Play)."""
     return [spec for element in at.get("component_instance") for spec in player_specs(element)]
+
+
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--")
+
+
+def tables(at, numbers=True):
+    """Every table on the page (common.table writes them in markdown), as DataFrames of what the
+    visitor reads: the cells' texts unescaped, a column of numbers read as numbers (unless not `numbers`)."""
+    found = []
+    for element in at.markdown:
+        blocks = re.findall(r"^\| .* \|\n\|[-:| ]+\|(?:\n\| .* \|)*", element.value, flags=re.M)
+        for block in blocks:
+            rows = [[re.sub(r"\\(.)", r"\1", text) for text in re.split(r"(?<!\\) \| ", line[2:-2])]
+                    for line in block.splitlines()]
+            frame = pd.DataFrame(rows[2:], columns=rows[0])
+            for name in frame.columns if numbers else ():  # a column of numbers as numbers (3.2×10⁻²⁵ too)
+                try:
+                    frame[name] = [float(text.replace("×10", "e").translate(SUPERSCRIPTS)) for text in frame[name]]
+                except ValueError:
+                    pass
+            found.append(frame)
+    return found
 
 
 def widgets(at):
@@ -240,7 +263,9 @@ def test_playground_views(view):
     specs = figure_specs(at)
     assert specs and all(spec["data"] for spec in specs)
     if view == "inspector":
-        assert len(at.dataframe) == 1 and len(at.table) == 1  # the step ledger; the leaderboard
+        ledger, board = tables(at)  # the step ledger; the leaderboard
+        assert list(ledger.columns) == ["quantity", "θ₁", "θ₂"] and ledger["quantity"][0] == "θₜ"
+        assert list(board.columns)[0] == "optimizer"
 
 
 def test_playground_reports_divergence():
@@ -252,7 +277,7 @@ def test_playground_reports_divergence():
 
 def test_playground_leaderboard_ranks_by_steps():
     at = app("playground", pg_surface="bowl", pg_o0_lr="0.5", pg_o1_lr="0.05", pg_o2_lr="0.05")
-    board = at.table[0].value
+    board = tables(at)[0]
     assert list(board.columns)[0] == "optimizer"
     reached = board["steps to reach"].tolist()
     assert reached[0] != "not reached" and int(reached[0]) == min(int(r) for r in reached if r != "not reached")
@@ -264,8 +289,25 @@ def test_the_leaderboard_writes_numbers_for_a_person():
     assert [number(v) for v in (5e-25, 0.03125, 12.5, 1.23456e7, 0.0, float("nan"), -2.5e-9)] == [
         "5×10⁻²⁵", "0.03125", "12.5", "1.235×10⁷", "0", "—", "-2.5×10⁻⁹"]
     at = app("playground", pg_surface="bowl", pg_o2_lr="0.5")  # Adam lands on the minimum
-    losses = at.table[0].value["final loss"].tolist()
+    losses = tables(at, numbers=False)[0]["final loss"].tolist()
     assert all(isinstance(v, str) and len(v) <= 12 for v in losses), losses
+
+
+def test_a_table_shows_its_cells_as_text_with_their_numbers_formatted():
+    """A cell is inert text: a pipe, a dollar or stars in a label never break the table or turn
+    into markup; numbers take their column's format; a column of numbers is right-aligned."""
+    from app_pages.common import table_markdown
+    text = table_markdown({"name": ["a | b", "$x$ **y**"], "value": [1 / 3, 2.5e-9], "count": [3, 40]},
+                          formats={"value": ".3g"})
+    lines = text.splitlines()
+    assert lines[1] == "| :--- | ---: | ---: |" and len(lines) == 4
+    assert all(line.count(" | ") == 2 for line in lines)  # the pipe in "a | b" is escaped
+    assert r"\$x\$ \*\*y\*\*" in lines[3] and r"0\.333" in lines[2] and r"2\.5e\-09" in lines[3]
+
+    class Page:  # what tables() reads: markdown elements
+        markdown = [type("Element", (), {"value": "Some words.\n\n" + text + "\n\nMore."})()]
+    parsed = tables(Page)[0]
+    assert parsed["name"].tolist() == ["a | b", "$x$ **y**"] and parsed["count"].tolist() == [3, 40]
 
 
 # ----------------------------------------------------------------------------- strings
@@ -365,7 +407,7 @@ def test_a_typed_formula_runs_in_the_playground_and_names_itself():
     race = figure_specs(at)[0]
     assert race["layout"]["title"]["text"] == "f(x, y) = x**2 + 10*y**2"
     assert race["layout"]["xaxis"]["range"][0] >= -2.2 and race["layout"]["xaxis"]["range"][1] <= 2.2
-    board = at.table[0].value
+    board = tables(at)[0]
     assert board.iloc[0, 1].isdigit()  # the leader comes within tolerance of the numerically found minimum
 
 
