@@ -52,7 +52,6 @@ def wobble(values):
     return float(np.std(np.diff(values)))
 
 
-common.header("ema")
 with st.sidebar:
     beta = controls.slider(P + "beta", t("ema.beta"), 0.0, 0.99, 0.9, 0.01)
     correct = controls.toggle(P + "correct", t("ema.correct"), False)
@@ -60,7 +59,7 @@ with st.sidebar:
 style = common.style()
 
 # --- a year in Seattle ---------------------------------------------------------------------------
-st.subheader(t("ema.year_title"))
+common.header("ema", common.heading(t("ema.year_title")))
 highs = daily_highs(year)
 day_numbers = np.arange(1, len(highs) + 1)
 curves = [figures.Curve(t("ema.lecture_beta", beta=b), colour,
@@ -73,26 +72,24 @@ if lecture_match is None:
 raw = figures.Curve(t("ema.raw"), "#7f7f7f", highs, x=day_numbers)
 common.chart(figures.series_figure(curves, backdrop_curves=[raw], style=style, x_title=t("ema.day"),
                                    y_title=t("ema.temperature")), "ema_year")
-st.markdown(t("ema.year_intro") + " " + (t("ema.yours_blue") if lecture_match is None else
-                                         t("ema.yours_lecture", beta=f"{beta:g}",
-                                           colour=t(f"ema.colour_{lecture_match}"))))
-st.latex(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
-         + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
+year_text = t("ema.year_intro") + " " + (t("ema.yours_blue") if lecture_match is None else
+                                        t("ema.yours_lecture", beta=f"{beta:g}",
+                                          colour=t(f"ema.colour_{lecture_match}")))
+rule = common.equation(r"v_t = " + f"{beta:g}" + r"\, v_{t-1} + " + f"{1 - beta:.4g}" + r"\, x_t"
+                   + (r",\qquad \hat v_t = \frac{v_t}{1 - " + f"{beta:g}" + r"^t}" if correct else ""))
 
 # --- the notes' week -------------------------------------------------------------------------
-st.subheader(t("ema.week_title"))
-st.markdown(t("ema.week_intro"))
 averages = optimizers.ema(WEEK, beta)
 corrected = optimizers.ema(WEEK, beta, bias_correction=True)
 days = np.arange(1, len(WEEK) + 1)
-common.table({
+common.prose(year_text, rule, common.heading(t("ema.week_title")), t("ema.week_intro"), common.table_markdown({
     t("ema.col_day"): days,
     t("ema.col_x"): WEEK,
     t("ema.col_v"): averages,
     t("ema.col_vhat"): corrected,
     t("ema.col_weight"): optimizers.ema_weights(beta, len(WEEK))[::-1],
     t("ema.col_total"): 1.0 - beta ** days,
-}, formats={name: ".4g" for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))})
+}, formats={name: ".4g" for name in (t("ema.col_v"), t("ema.col_vhat"), t("ema.col_weight"), t("ema.col_total"))}))
 weekend = controls.slider(P + "weekend", t("ema.weekend"), 1, 10, 3, 1)
 weights = np.array([1, 1, 1, 1, 1, weekend, weekend], dtype=np.float64)  # Monday … Sunday
 left, middle, right = st.columns(3)
@@ -103,28 +100,26 @@ st.caption(t("ema.means_caption"))
 previous = np.concatenate([[0.0], averages[:2]])  # v₀ = 0
 steps = [rf"v_{k} = {beta:g}\cdot {previous[k - 1]:.4g} + {1 - beta:.4g}\cdot {WEEK[k - 1]:g} = {averages[k - 1]:.4g}"
          for k in (1, 2, 3)]
-st.latex(r",\quad ".join(steps[:2]))
-st.latex(steps[2] + rf",\qquad \hat v_3 = \frac{{{averages[2]:.4g}}}{{1 - {beta:g}^3}} = {corrected[2]:.4g}")
+first_steps = (common.equation(r",\quad ".join(steps[:2])),
+               common.equation(steps[2] + rf",\qquad \hat v_3 = \frac{{{averages[2]:.4g}}}{{1 - {beta:g}^3}} = {corrected[2]:.4g}"))
 
 # --- bias correction, and why it is often skipped ---------------------------------------------
-st.subheader(t("ema.bias_title"))
 first = (1 - 0.98) * 40
-st.markdown(t("ema.bias_intro", v1=f"{first:g}", vhat1=f"{first / (1 - 0.98):g}"))
 n_eff = 1.0 / (1.0 - beta)
 multiples = (1, 2, 3, 5)
 at_multiples = [math.ceil(round(k * n_eff, 9)) for k in multiples]
 factors = [1.0 / (1.0 - beta ** step) for step in at_multiples]
-common.table({
-    t("ema.col_t"): [t("ema.t_multiple", k=k, t=step) for k, step in zip(multiples, at_multiples)],
-    t("ema.col_factor"): factors,
-}, formats={t("ema.col_factor"): ".4f"})
 caught = catch_up_day(highs, 0.98)
-st.markdown(t("ema.skipped", one=f"{factors[0]:.3g}", three=f"{100 * (1 - 1 / factors[2]):.2g}", year=year,
-              day=caught, months=f"{caught / 30.44:.1f}"))
-
-# --- the weights -----------------------------------------------------------------------------------
-st.subheader(t("ema.kernel_title"))
-st.markdown(t("ema.kernel_intro"))
+common.prose(*first_steps, common.heading(t("ema.bias_title")),
+             t("ema.bias_intro", v1=f"{first:g}", vhat1=f"{first / (1 - 0.98):g}"),
+             common.table_markdown({
+                 t("ema.col_t"): [t("ema.t_multiple", k=k, t=step) for k, step in zip(multiples, at_multiples)],
+                 t("ema.col_factor"): factors,
+             }, formats={t("ema.col_factor"): ".4f"}),
+             t("ema.skipped", one=f"{factors[0]:.3g}", three=f"{100 * (1 - 1 / factors[2]):.2g}", year=year,
+               day=caught, months=f"{caught / 30.44:.1f}"),
+             # --- the weights ---
+             common.heading(t("ema.kernel_title")), t("ema.kernel_intro"))
 memory = n_eff
 horizon = int(max(30, math.ceil(4 * memory)))
 weights = optimizers.ema_weights(beta, horizon + 1)
@@ -142,14 +137,10 @@ with right:
     st.metric(t("ema.e_point"), f"{beta ** memory:.4f}", help="1/e = 0.3679")
 
 # --- lag against smoothness ----------------------------------------------------------------------
-st.subheader(t("ema.lag_title"))
 window = max(1, int(round(memory)))
 sliding = pd.Series(highs).rolling(window, min_periods=1).mean().to_numpy()
 smoothed = optimizers.ema(highs, beta, bias_correction=True)
 window_name = t("ema.window", n=window) if window > 1 else t("ema.window_one")
-st.markdown(t("ema.lag_intro", n=window, beta=f"{beta:g}", ema_lag=days_to_follow(beta),
-              window_lag=window_days_to_follow(window), ema_wobble=f"{wobble(smoothed):.2f}",
-              window_wobble=f"{wobble(sliding):.2f}"))
 rows = []
 for b in sorted({0.5, 0.9, 0.98, beta}):
     rows.append({t("ema.col_average"): t("ema.ema_name", beta=f"{b:g}"), t("ema.col_memory"): 1,
@@ -159,7 +150,11 @@ rows.append({t("ema.col_average"): window_name, t("ema.col_memory"): window,
              t("ema.col_lag"): window_days_to_follow(window), t("ema.col_rough"): wobble(sliding)})
 rows.append({t("ema.col_average"): t("ema.raw"), t("ema.col_memory"): 1, t("ema.col_lag"): window_days_to_follow(1),
              t("ema.col_rough"): wobble(highs)})
-common.table(rows, formats={t("ema.col_rough"): ".2f"})
+common.prose(common.heading(t("ema.lag_title")),
+             t("ema.lag_intro", n=window, beta=f"{beta:g}", ema_lag=days_to_follow(beta),
+               window_lag=window_days_to_follow(window), ema_wobble=f"{wobble(smoothed):.2f}",
+               window_wobble=f"{wobble(sliding):.2f}"),
+             common.table_markdown(rows, formats={t("ema.col_rough"): ".2f"}))
 comparison = [figures.Curve(t("ema.ema_name", beta=f"{beta:g}"), YOURS, smoothed, x=day_numbers),
               figures.Curve(window_name, "#CC79A7", sliding, dash="dash", x=day_numbers)]
 common.chart(figures.curve_figure(comparison, style=style, x_title=t("ema.day"), y_title=t("ema.temperature")),

@@ -24,17 +24,13 @@ DEMOS = {
     "network": ("🧠", {"nw_schedule": "decay"}),
 }
 
-st.title(t("home.title"))
-st.markdown(f"### {t('home.tagline')}")
-st.markdown(t("home.intro"))
-
-st.subheader(t("home.lab"))
+common.prose(f"# {t('home.title')}", f"### {t('home.tagline')}", t("home.intro"), common.heading(t("home.lab")))
 with st.container(border=True):
     st.markdown(f"**🧪 {t('pages.playground')}** — {t('home.playground_blurb')}")
     st.page_link(PAGES / "playground.py", label=t("home.demo"), icon="▶️",
                  query_params={"pg_surface": "rosenbrock"})
 
-st.subheader(t("home.lessons"))
+common.prose(common.heading(t("home.lessons")))
 columns = st.columns(3)
 for index, (number, name) in enumerate(common.LESSONS):
     icon, params = DEMOS[name]

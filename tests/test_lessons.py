@@ -410,7 +410,7 @@ def test_ema_window_wobbles_more_than_the_average():
     window_wobble = float(np.std(np.diff(sliding)))
     text = next(m.value for m in at.markdown if "sliding mean over the last 10 days" in m.value)
     assert f"wobbles more from day to day ({window_wobble:.2f} °C against" in text
-    ema_wobble = float(text.split("against ")[2].split(" °C")[0])
+    ema_wobble = float(text.split(f"({window_wobble:.2f} °C against ")[1].split(" °C")[0])
     assert window_wobble > ema_wobble
 
 
