@@ -239,6 +239,11 @@ def heading(text):
     return f"### {text}"
 
 
+def small(text):
+    """A caption inside prose: small grey text."""
+    return ":small[:gray[" + text.replace("[", "\\[").replace("]", "\\]") + "]]"
+
+
 def equation(latex):
     """Display math inside prose (st.latex's own element costs its own redraw)."""
     return f"$$\n{latex}\n$$"

@@ -123,12 +123,13 @@ def inspector(name, params, where, path, line, steps, style):
         gradient = where.grad(*point)
         flat = 1e-9 * max(1.0, float(np.abs(shape.eigenvalues).max()))
         kinds = ["flat" if abs(v) <= flat else ("up" if v > 0 else "down") for v in shape.eigenvalues]
-        common.table({t("saddle.eigenvalue"): shape.eigenvalues,
-                      t("saddle.direction"): [f"({v[0]:+.3f}, {v[1]:+.3f})" for v in shape.eigenvectors.T],
-                      t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]})
+        common.prose(common.table_markdown({
+            t("saddle.eigenvalue"): shape.eigenvalues,
+            t("saddle.direction"): [f"({v[0]:+.3f}, {v[1]:+.3f})" for v in shape.eigenvectors.T],
+            t("saddle.curves"): [t(f"saddle.curves_{k}") for k in kinds]}),
+            t("saddle.at_point", x=f"{point[0]:.4g}", y=f"{point[1]:.4g}", g=f"{math.hypot(*gradient):.3g}",
+              index=shape.index))
         degenerate = "flat" in kinds
-        st.markdown(t("saddle.at_point", x=f"{point[0]:.4g}", y=f"{point[1]:.4g}",
-                      g=f"{math.hypot(*gradient):.3g}", index=shape.index))
         st.info(t("saddle.index_degenerate" if degenerate else f"saddle.index_{shape.index}"), icon="🧭")
     with left:
         colours = {"up": POSITIVE, "down": NEGATIVE, "flat": FLAT}
@@ -139,7 +140,6 @@ def inspector(name, params, where, path, line, steps, style):
         st.caption(t("saddle.click_hint"))
 
 
-common.header("saddle")
 with st.sidebar:
     name = controls.select(P + "surface", t("saddle.surface"), SURFACES, "saddle",
                            format_func=lambda s: t(f"surface.{s}"))
@@ -162,19 +162,16 @@ lines = common.path_lines(runs, paths)
 style = common.style()
 
 # --- the race off the saddle ------------------------------------------------------------------------
-st.subheader(t("saddle.race_title", surface=t(f"surface.{name}")))
+common.header("saddle", common.heading(t("saddle.race_title", surface=t(f"surface.{name}"))))
 common.chart(common.race_figure(name, params, runs, style, common.labels_key()), "sd_race")
-common.show_formula(name, where)
 left_at = [escape_step(name, params, path.points) for path in paths]
-common.table({t("playground.col_optimizer"): [run.label for run in runs],
-                           t("saddle.escaped_at"): [steps_text(s, steps) for s in left_at],
-                           t("saddle.left_at"): ["—" if p.diverged_at is None else str(p.diverged_at)
-                                                 for p in paths]})
-if any(path.diverged_at is not None for path in paths):
-    st.caption(t("saddle.unbounded"))
+race_table = common.table_markdown({t("playground.col_optimizer"): [run.label for run in runs],
+                                    t("saddle.escaped_at"): [steps_text(s, steps) for s in left_at],
+                                    t("saddle.left_at"): ["—" if p.diverged_at is None else str(p.diverged_at)
+                                                          for p in paths]})
+unbounded = any(path.diverged_at is not None for path in paths)
 
 # --- the symptom: the loss stalls while the gradient vanishes --------------------------------------------
-st.subheader(t("saddle.symptom_title"))
 xmin, xmax, ymin, ymax = where.bounds
 on_map = [np.logical_and.accumulate((xmin <= path.points[:, 0]) & (path.points[:, 0] <= xmax) &
                                     (ymin <= path.points[:, 1]) & (path.points[:, 1] <= ymax))
@@ -187,8 +184,10 @@ if lowest is not None:  # a gradient near zero at the minimum itself is no stall
     stalled &= ~(paths[0].loss - lowest < 1e-3)
 shapes = figures.shaded_spans(stalled)
 plateau_steps = int(stalled.sum())
-st.markdown(t("saddle.symptom_intro", threshold=f"{threshold:g}", count=plateau_steps))
-st.caption(t("saddle.on_map_only"))
+common.prose(common.equation(where.formula) if name == "formula" else "", race_table,
+             common.small(t("saddle.unbounded")) if unbounded else "", common.heading(t("saddle.symptom_title")),
+             t("saddle.symptom_intro", threshold=f"{threshold:g}", count=plateau_steps),
+             common.small(t("saddle.on_map_only")))
 left, right = st.columns(2)
 with left:
     curves = [figures.Curve(line.label, line.color, norm, line.dash) for line, norm in zip(lines, norms)]
@@ -201,7 +200,6 @@ with right:
                                       shapes=shapes), "sd_loss")
 
 # --- escape time against ln(1/ε) ---------------------------------------------------------------------------
-st.subheader(t("saddle.escape_title"))
 times = escape_times(name, params, tuple((run.optimizer, run.lr, run.noise, run.hyper) for run in runs))
 log_inverse = np.log(1.0 / SWEEP)
 growth = {"gd": 1.0 + 2.0 * lr, "sgd_momentum": heavy_ball_growth(lr, momentum)}
@@ -209,14 +207,15 @@ curves = [figures.Curve(line.label, line.color, steps_, x=log_inverse, mode="mar
                         symbol="circle-open" if run.noise else "circle")
           for run, line, steps_ in zip(runs, lines, times)]
 if name == "saddle":
-    st.markdown(t("saddle.escape_intro", d=f"{ESCAPE_DISTANCE:g}", growth=f"{growth['gd']:.4g}"))
+    escape_intro = t("saddle.escape_intro", d=f"{ESCAPE_DISTANCE:g}", growth=f"{growth['gd']:.4g}")
     curves.append(figures.Curve(t("saddle.closed_gd"), lines[0].color, np.log(ESCAPE_DISTANCE / SWEEP) /
                                 math.log(growth["gd"]), dash="dot", x=log_inverse, mode="lines"))
     heavy = next(line for run, line in zip(runs, lines) if run.optimizer == "sgd_momentum")
     curves.append(figures.Curve(t("saddle.closed_heavy"), heavy.color, np.log(ESCAPE_DISTANCE / SWEEP) /
                                 math.log(growth["sgd_momentum"]), dash="dot", x=log_inverse, mode="lines"))
 else:
-    st.markdown(t(f"saddle.escape_intro_{name}", d=f"{ESCAPE_DISTANCE:g}"))
+    escape_intro = t(f"saddle.escape_intro_{name}", d=f"{ESCAPE_DISTANCE:g}")
+common.prose(common.heading(t("saddle.escape_title")), escape_intro)
 here = [{"type": "line", "xref": "x", "yref": "paper", "x0": math.log(1 / eps), "x1": math.log(1 / eps),
          "y0": 0, "y1": 1, "line": {"color": "#888", "width": 2, "dash": "dash"}}]
 common.chart(figures.curve_figure(curves, style=style, x_title=t("saddle.log_inverse_eps"),
@@ -230,15 +229,13 @@ escape_table = {t("playground.col_optimizer"): [run.label for run in runs],
 if name == "saddle":  # only there is the escape time a straight line in ln(1/ε)
     escape_table[t("saddle.slope_measured")] = [f"{v:.4g}" if np.isfinite(v) else "—" for v in slopes]
     escape_table[t("saddle.slope_closed")] = closed
-common.table(escape_table)
-
-# --- the curvature inspector -----------------------------------------------------------------------------
-st.subheader(t("saddle.inspector_title"))
+common.prose(common.table_markdown(escape_table),
+             # --- the curvature inspector ---
+             common.heading(t("saddle.inspector_title")))
 inspector(name, params, where, paths[0], lines[0], steps, style)
 
 # --- in n dimensions --------------------------------------------------------------------------------------
-st.subheader(t("saddle.dimensions_title"))
-st.markdown(t("saddle.dimensions_intro", samples=f"{SAMPLES:,}"))
+common.prose(common.heading(t("saddle.dimensions_title")), t("saddle.dimensions_intro", samples=f"{SAMPLES:,}"))
 census = minimum_fractions()
 dims = np.array(DIMENSIONS, dtype=float)
 fractions = np.array([fraction for fraction, _ in census])
@@ -261,13 +258,15 @@ with right:
                                "2⁻ⁿ": [f"{0.5 ** n:.3g}" for n in DIMENSIONS]})
 
 with st.expander(t("common.update_rule"), expanded=True):
-    st.latex(rf"y_{{t+1}} = y_t - \alpha\,(-2y_t) = (1 + 2\alpha)\,y_t = {growth['gd']:.4g}\,y_t"
-             rf"\quad\Rightarrow\quad t_{{\text{{escape}}}} \approx \frac{{\ln(d/\varepsilon)}}{{\ln(1+2\alpha)}}"
-             rf" = {math.log(ESCAPE_DISTANCE / eps) / math.log(growth['gd']):.1f}")
-    st.latex(rf"y_{{t+1}} = (1 + \mu + 2\alpha)\,y_t - \mu\,y_{{t-1}}\quad\Rightarrow\quad"
-             rf"\lambda^2 - {1 + momentum + 2 * lr:.4g}\,\lambda + {momentum:g} = 0,\ "
-             rf"\lambda = {growth['sgd_momentum']:.4g}")
-    st.markdown(common.rules_markdown([run for run in runs if not run.noise]))
+    common.prose(
+        common.equation(rf"\begin{{gathered}}y_{{t+1}} = y_t - \alpha\,(-2y_t) = (1 + 2\alpha)\,y_t = "
+                        rf"{growth['gd']:.4g}\,y_t \\ \Rightarrow\quad t_{{\text{{escape}}}} \approx "
+                        rf"\frac{{\ln(d/\varepsilon)}}{{\ln(1+2\alpha)}} = "
+                        rf"{math.log(ESCAPE_DISTANCE / eps) / math.log(growth['gd']):.1f}\end{{gathered}}"),
+        common.equation(rf"y_{{t+1}} = (1 + \mu + 2\alpha)\,y_t - \mu\,y_{{t-1}}\quad\Rightarrow\quad"
+                        rf"\lambda^2 - {1 + momentum + 2 * lr:.4g}\,\lambda + {momentum:g} = 0,\ "
+                        rf"\lambda = {growth['sgd_momentum']:.4g}"),
+        common.rules_markdown([run for run in runs if not run.noise]))
 
 low, high = int(np.argmin(np.abs(SWEEP - 1e-2))), int(np.argmin(np.abs(SWEEP - 1e-8)))
 common.what_to_notice("saddle", gd_high=steps_text(times[0][low], ESCAPE_STEPS),
