@@ -92,7 +92,6 @@ def start_of(length):
     return tuple(length * np.array(common.surface("bn_neuron").start))
 
 
-common.header("batchnorm")
 with st.sidebar:
     lr = controls.select_slider(P + "lr", t("batchnorm.lr"), RATES, 1.0, format_func=common.plain)
     length = controls.select_slider(P + "length", t("batchnorm.length"), LENGTHS, 1.0,
@@ -109,7 +108,7 @@ plain, normalised = common.surface("neuron"), common.surface("bn_neuron")
 largest_stable = 2.0 / np.linalg.eigvalsh(plain.hessian(0.0, 0.0))[-1]
 
 # --- the stage: the same α with and without batch norm ------------------------------------------------
-st.subheader(t("batchnorm.race_title", lr=common.plain(lr)))
+common.header("batchnorm", common.heading(t("batchnorm.race_title", lr=common.plain(lr))))
 labels = tuple(sorted({**common.map_labels(), "x": "w₁", "y": "w₂"}.items()))
 races = {}
 for name, colour in (("neuron", PLAIN_COLOUR), ("bn_neuron", BN_COLOUR)):
@@ -119,11 +118,9 @@ common.chart([common.race_figure(name, (), run, style, labels, title=t(f"batchno
               for name, (run, _) in races.items()], "bn_race")  # one Play drives both maps
 for run, path in races.values():
     common.report_divergence(run, [path])
-st.markdown(t("batchnorm.race_intro", stable=common.number(largest_stable, 3)))
-
 plain_path, bn_path = races["neuron"][1], races["bn_neuron"][1]
 norms = np.hypot(*bn_path.points.T)
-common.table({
+common.prose(t("batchnorm.race_intro", stable=common.number(largest_stable, 3)), common.table_markdown({
     t("batchnorm.col_neuron"): [t("batchnorm.neuron_title"), t("batchnorm.bn_neuron_title")],
     t("batchnorm.col_stable"): [common.number(largest_stable, 3), t("batchnorm.any")],
     t("batchnorm.col_loss_start"): [common.number(plain_path.loss[0], 4), common.number(bn_path.loss[0], 4)],
@@ -131,11 +128,9 @@ common.table({
         t("batchnorm.diverged", step=plain_path.diverged_at) if plain_path.diverged_at is not None
         else common.number(plain_path.loss[-1], 6), common.number(bn_path.loss[-1], 6)],
     t("batchnorm.col_norm"): [common.number(np.hypot(*plain_path.points[-1]), 4), common.number(norms[-1], 4)],
-})
-st.caption(t("batchnorm.lowest", low=common.number(plain.f(*plain.minima[0]), 6)))
-
-# --- why: the loss ignores the weights' length --------------------------------------------------------
-st.subheader(t("batchnorm.scale_title"))
+}), common.small(t("batchnorm.lowest", low=common.number(plain.f(*plain.minima[0]), 6))),
+    # --- why: the loss ignores the weights' length ---
+    common.heading(t("batchnorm.scale_title")))
 left, right = st.columns(2)
 with left:
     invariance = {}
@@ -144,13 +139,15 @@ with left:
         g = np.array(normalised.grad(*w))
         invariance[f"{factor:g}·w₀"] = (common.number(normalised.f(*w), 10), common.number(np.hypot(*g), 4),
                                         common.number(float(w @ g), 2))
-    common.table({t("batchnorm.col_point"): list(invariance),
+    common.prose(
+        common.table_markdown({t("batchnorm.col_point"): list(invariance),
                                "J(w)": [v[0] for v in invariance.values()],
                                "‖∇J(w)‖": [v[1] for v in invariance.values()],
-                               "w·∇J(w)": [v[2] for v in invariance.values()]})
-    st.latex(r"\begin{gathered}J(cw) = J(w),\quad \nabla J(cw) = \tfrac1c\nabla J(w),\quad w\cdot\nabla J(w) = 0"
-             r"\\ \Rightarrow\ \lVert w_{t+1}\rVert^2 = \lVert w_t\rVert^2 + \alpha^2\lVert g_t\rVert^2\end{gathered}")
-    st.markdown(t("batchnorm.scale_intro"))
+                               "w·∇J(w)": [v[2] for v in invariance.values()]}),
+        common.equation(r"\begin{gathered}J(cw) = J(w),\quad \nabla J(cw) = \tfrac1c\nabla J(w),\quad "
+                        r"w\cdot\nabla J(w) = 0 \\ \Rightarrow\ \lVert w_{t+1}\rVert^2 = \lVert w_t\rVert^2 + "
+                        r"\alpha^2\lVert g_t\rVert^2\end{gathered}"),
+        t("batchnorm.scale_intro"))
 with right:
     length_runs = tuple(Run("gd", lr, steps, start=start_of(v), label=t("batchnorm.length_run", v=f"{v:g}"),
                             color=colour)
@@ -163,7 +160,7 @@ with right:
         style=style, x_title=t("common.step"), y_title=t("batchnorm.effective"), log_y=True), "bn_effective")
 
 # --- the batch statistics are noisy -------------------------------------------------------------------
-st.subheader(t("batchnorm.noise_title"))
+common.prose(common.heading(t("batchnorm.noise_title")))
 table = spreads()
 sizes = table[:, 0]
 common.chart(figures.curve_figure([
@@ -174,10 +171,9 @@ common.chart(figures.curve_figure([
 ], style=style, x_title=t("batchnorm.batch_axis"), y_title=t("batchnorm.spread_axis"), log_x=True, log_y=True,
     x_ticks=BATCH_SIZES, mode="lines"), "bn_spread")
 slope = np.polyfit(np.log(sizes), np.log(table[:, 1]), 1)[0]
-st.markdown(t("batchnorm.noise_intro", draws=DRAWS, slope=common.number(slope, 3)))
-
-# --- running averages for inference -------------------------------------------------------------------
-st.subheader(t("batchnorm.running_title", batch=batch))
+common.prose(t("batchnorm.noise_intro", draws=DRAWS, slope=common.number(slope, 3)),
+             # --- running averages for inference ---
+             common.heading(t("batchnorm.running_title", batch=batch)))
 running_mean, running_var, batch_means, batch_vars = running(batch, momentum, train_steps)
 z = pre_activations()[:, 0]
 step_numbers = np.arange(1, train_steps + 1)
@@ -195,22 +191,22 @@ for symbol, running_values, batch_values, true_value, colour, key in (
         style=style, x_title=t("common.step"), y_title=t(f"batchnorm.{key}_axis"), height=int(style.height * 0.7)))
 common.chart(pictures, "bn_running")  # one Play for both averages
 beta = 1.0 - momentum
-st.latex(r"\mu_{\text{run}} \leftarrow " + f"{beta:g}" + r"\,\mu_{\text{run}} + " + f"{momentum:g}" + r"\,\mu_B,\qquad "
-         r"\sigma^2_{\text{run}} \leftarrow " + f"{beta:g}" + r"\,\sigma^2_{\text{run}} + " + f"{momentum:g}"
-         + r"\,\frac{B}{B-1}\,\sigma^2_B")
-st.markdown(t("batchnorm.running_intro", beta=common.plain(beta), momentum=common.plain(momentum),
-              memory=common.number(1.0 / momentum, 3)))
+common.prose(
+    common.equation(r"\mu_{\text{run}} \leftarrow " + f"{beta:g}" + r"\,\mu_{\text{run}} + " + f"{momentum:g}"
+                    + r"\,\mu_B,\qquad \sigma^2_{\text{run}} \leftarrow " + f"{beta:g}" + r"\,\sigma^2_{\text{run}} + "
+                    + f"{momentum:g}" + r"\,\frac{B}{B-1}\,\sigma^2_B"),
+    t("batchnorm.running_intro", beta=common.plain(beta), momentum=common.plain(momentum),
+      memory=common.number(1.0 / momentum, 3)))
 st.page_link("app_pages/ema.py", label=t("batchnorm.to_ema"), icon="↩️")
-common.table({
+common.prose(common.table_markdown({
     t("batchnorm.col_statistic"): ["μ", "σ²"],
     t("batchnorm.col_true"): [common.number(z.mean(), 5), common.number(z.var(ddof=1), 5)],
     t("batchnorm.col_running", steps=train_steps): [common.number(running_mean[-1, 0], 5),
                                                      common.number(running_var[-1, 0], 5)],
     t("batchnorm.col_last_batch"): [common.number(batch_means[-1, 0], 5), common.number(batch_vars[-1, 0], 5)],
-})
-
-# --- train mode against inference mode, and normalisations free of B ------------------------------------
-st.subheader(t("batchnorm.modes_title"))
+}),
+    # --- train mode against inference mode, and normalisations free of B ---
+    common.heading(t("batchnorm.modes_title")))
 gaps = mismatch(momentum, train_steps)
 common.chart(figures.curve_figure([
     figures.Curve(t("batchnorm.gap_bn"), BN_COLOUR, gaps[:, 1], x=sizes),
@@ -219,12 +215,12 @@ common.chart(figures.curve_figure([
 ], style=style, x_title=t("batchnorm.batch_axis"), y_title=t("batchnorm.gap_axis"), log_x=True, x_ticks=BATCH_SIZES,
     mode="lines+markers"), "bn_modes")
 here = BATCH_SIZES.index(batch)
-st.markdown(t("batchnorm.modes_intro", batch=batch, gap=common.number(gaps[here, 1], 3),
-              big=common.number(gaps[-1, 1], 3), top=BATCH_SIZES[-1]))
-st.latex(r"\begin{gathered}\text{BN: } \hat z_{ij} = \frac{z_{ij} - \mu_{B,j}}{\sqrt{\sigma^2_{B,j} + \epsilon}}\ "
+common.prose(t("batchnorm.modes_intro", batch=batch, gap=common.number(gaps[here, 1], 3),
+               big=common.number(gaps[-1, 1], 3), top=BATCH_SIZES[-1]), common.equation(
+    r"\begin{gathered}\text{BN: } \hat z_{ij} = \frac{z_{ij} - \mu_{B,j}}{\sqrt{\sigma^2_{B,j} + \epsilon}}\ "
          r"\big(\mu_{B,j}, \sigma^2_{B,j} \text{ over the batch's samples } i\big) \\ "
          r"\text{LN: } \hat z_{ij} = \frac{z_{ij} - \mu_i}{\sqrt{\sigma^2_i + \epsilon}}\ "
-         r"\big(\mu_i, \sigma^2_i \text{ over sample } i\text{'s features } j\big)\end{gathered}")
+         r"\big(\mu_i, \sigma^2_i \text{ over sample } i\text{'s features } j\big)\end{gathered}"))
 
 common.what_to_notice(
     "batchnorm", keys=["batchnorm.notice_1" if plain_path.diverged_at is not None else "batchnorm.notice_1_stable",
