@@ -75,7 +75,6 @@ def theta2_figure(surface_params, runs, style, x_title):
     return figures.curve_figure(curves, style=style, x_title=x_title, y_title="θ₂", mode="lines+markers")
 
 
-common.header("regularization")
 with st.sidebar:
     lam = controls.select_slider(P + "lambda", t("regularization.lambda"), LAMBDAS, 1.0, format_func=common.plain,
                                  help=t("regularization.lambda_help"))
@@ -96,25 +95,22 @@ corners, corner_thetas = surfaces.lasso_breakpoints(where)
 ridge, lasso = surfaces.ridge_path(where, [lam])[0], surfaces.lasso_path(where, [lam])[0]
 
 # --- the stage: the minimiser's path as λ grows, with the constraint pictures ------------------------
-st.subheader(t("regularization.paths_title"))
+common.header("regularization", common.heading(t("regularization.paths_title")))
 common.chart(stage(surface_params, lam, style, language()), "rg_paths")  # one Play traces both paths as λ grows
-st.markdown(t("regularization.paths_intro", lam=common.plain(lam)))
 zero_at = next((corner for corner, theta in zip(corners, corner_thetas) if np.any(theta == 0.0) and corner > 0), None)
-common.table({
+common.prose(t("regularization.paths_intro", lam=common.plain(lam)), common.table_markdown({
     t("regularization.col_penalty"): [t("regularization.none"), t("regularization.l2"), t("regularization.l1")],
     "θ₁": [common.number(CENTRE[0]), exact_zero(ridge[0]), exact_zero(lasso[0])],
     "θ₂": [common.number(CENTRE[1]), exact_zero(ridge[1]), exact_zero(lasso[1])],
     t("regularization.col_data_loss"): [common.number(0.0), common.number(float(where.f(*ridge)), 4),
                                         common.number(float(where.f(*lasso)), 4)],
-})
-st.latex(r"\begin{gathered}\theta_{L2}(\lambda) = (H + \lambda I)^{-1} H\theta^* \\ "
-         r"\theta_{L1}(\lambda):\quad \partial_i f + \lambda\,\operatorname{sign}\theta_i = 0\ \ (\theta_i \ne 0),"
-         r"\qquad |\partial_i f| \le \lambda\ \ (\theta_i = 0)\end{gathered}")
-st.markdown(t("regularization.corners", first=common.number(zero_at, 3), last=common.number(corners[-1], 3)))
-
-# --- two ways to step on L1 --------------------------------------------------------------------------
-st.subheader(t("regularization.l1_steps_title"))
-st.markdown(t("regularization.l1_steps_intro", lam=common.plain(lam), lr=common.plain(lr)))
+}), common.equation(r"\begin{gathered}\theta_{L2}(\lambda) = (H + \lambda I)^{-1} H\theta^* \\ "
+                    r"\theta_{L1}(\lambda):\quad \partial_i f + \lambda\,\operatorname{sign}\theta_i = 0\ \ "
+                    r"(\theta_i \ne 0),\qquad |\partial_i f| \le \lambda\ \ (\theta_i = 0)\end{gathered}"),
+    t("regularization.corners", first=common.number(zero_at, 3), last=common.number(corners[-1], 3)),
+    # --- two ways to step on L1 ---
+    common.heading(t("regularization.l1_steps_title")),
+    t("regularization.l1_steps_intro", lam=common.plain(lam), lr=common.plain(lr)))
 l1_runs = (Run("gd", lr, steps, hyper=(("l1", lam), ("l1_mode", "proximal")), label=t("regularization.proximal"),
                color=L1_COLOUR),
            Run("gd", lr, steps, hyper=(("l1", lam), ("l1_mode", "subgradient")),
@@ -129,15 +125,13 @@ with right:
 half = steps // 2
 zeros = [int(np.sum(path.points[half:, 1] == 0.0)) for path in l1_paths]
 gaps = [float(np.max(np.abs(path.points[half:] - lasso))) for path in l1_paths]
-common.table({
+common.prose(common.table_markdown({
     t("playground.col_optimizer"): [run.label for run in l1_runs],
     t("regularization.col_zeros", n=steps - half + 1): zeros,
     t("regularization.col_gap"): [common.number(gap, 3) for gap in gaps],
-})
-
-# --- L2 inside Adam against decoupled weight decay ----------------------------------------------------
-st.subheader(t("regularization.adamw_title"))
-st.markdown(t("regularization.adamw_intro", lam=common.plain(lam)))
+}),
+    # --- L2 inside Adam against decoupled weight decay ---
+    common.heading(t("regularization.adamw_title")), t("regularization.adamw_intro", lam=common.plain(lam)))
 decay_runs = (Run("gd", lr, steps, hyper=(("weight_decay", lam),), label=t("regularization.gd_l2"), color="#000000"),
               Run("adam", adam_lr, steps, hyper=(("beta2", beta2), ("weight_decay", lam)),
                   label=t("regularization.adam_l2")),
@@ -148,16 +142,15 @@ common.report_divergence(decay_runs, decay_paths)
 common.chart(common.race_figure("quadratic", surface_params, decay_runs, style, common.labels_key()), "rg_adamw")
 ends = [path.points[-1] for path in decay_paths]
 boxed = surfaces.box_minimum(where, 1.0 / lam) if lam > 0 else np.array(CENTRE)
-common.table({
+common.prose(common.table_markdown({
     t("playground.col_optimizer"): [run.label for run in decay_runs],
     "θ₁": [common.number(end[0], 4) for end in ends],
     "θ₂": [common.number(end[1], 4) for end in ends],
     t("regularization.col_from_ridge"): [common.number(float(np.hypot(*(end - ridge))), 3) for end in ends],
     t("regularization.col_from_box"): [common.number(float(np.hypot(*(end - boxed))), 3) for end in ends],
-})
-st.markdown(t("regularization.adamw_limit", x=common.number(ridge[0], 4), y=common.number(ridge[1], 4),
-              r=common.number(1.0 / lam, 3) if lam > 0 else "∞", bx=common.number(boxed[0], 4),
-              by=common.number(boxed[1], 4), memory=f"{1 / (1 - beta2):.0f}"))
+}), t("regularization.adamw_limit", x=common.number(ridge[0], 4), y=common.number(ridge[1], 4),
+      r=common.number(1.0 / lam, 3) if lam > 0 else "∞", bx=common.number(boxed[0], 4),
+      by=common.number(boxed[1], 4), memory=f"{1 / (1 - beta2):.0f}"))
 
 common.update_rules(l1_runs + decay_runs[1:])
 common.what_to_notice("regularization", zero_at=common.number(zero_at, 3), prox_zeros=zeros[0],
