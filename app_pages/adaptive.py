@@ -51,18 +51,16 @@ where = {name: common.surface("elongated_bowl", params) for name, params in ravi
 distances = {name: [common.distance(path.points, where[name]) for path in results[name]] for name in ravines}
 reached = {name: [optimizers.first_within(path.points, where[name].minima, 0.01) for path in results[name]]
            for name in ravines}
-st.markdown(f"**{t('adaptive.reached')}**")
-common.reached_table([run.label for run in runs], {titles[name]: reached[name] for name in ravines}, steps,
-                     {t("adaptive.final", ravine=titles[name], steps=steps): [common.number(d[-1], 3)
-                                                                              for d in distances[name]]
-                      for name in ravines})
+common.prose(f"**{t('adaptive.reached')}**", common.reached_table(
+    [run.label for run in runs], {titles[name]: reached[name] for name in ravines}, steps,
+    {t("adaptive.final", ravine=titles[name], steps=steps): [common.number(d[-1], 3) for d in distances[name]]
+     for name in ravines}))
 with st.container(border=True):
     common.titled(t("adaptive.limit_title"),
                   t("adaptive.limit", angle=f"{angle:g}", aligned=in_words(reached["aligned"][1], steps),
                     rotated=in_words(reached["rotated"][1], steps)))
 
-st.subheader(t("adaptive.rates_title"))
-st.markdown(t("adaptive.rates_intro"))
+common.prose(common.heading(t("adaptive.rates_title")), t("adaptive.rates_intro"))
 curves = []
 for run, path in zip(runs[1:], results["aligned"][1:]):
     curves += figures.coordinate_curves(run.label, figures.color(run.optimizer), path.effective_lr(),
@@ -80,8 +78,6 @@ with st.container(border=True):
                     steps=steps, lr=common.plain(rms_lr), cap=common.number(rms_lr / eps, 3)))
 
 # --- the α that each method tolerates -----------------------------------------------------------
-st.subheader(t("adaptive.tolerance_title"))
-st.markdown(t("adaptive.tolerance_intro", edge=common.number(2.0 / condition, 3), beta=f"{beta:g}"))
 trials = tuple(Run(name, lr, steps, hyper=hyper) for lr in TOLERANCE_RATES
                for name, hyper in (("gd", ()), ("rmsprop", (("beta", beta), ("eps", eps)))))
 tried = common.simulate("elongated_bowl", ravines["aligned"], trials)
@@ -93,17 +89,19 @@ def outcome(path):
     return common.number(common.distance(path.points[-1:], where["aligned"])[0], 3)
 
 
-common.table({"α": [common.plain(lr) for lr in TOLERANCE_RATES],
-                           t("adaptive.gd_plain"): [outcome(path) for path in tried[0::2]],
-                           t("adaptive.rmsprop"): [outcome(path) for path in tried[1::2]]})
+common.prose(common.heading(t("adaptive.tolerance_title")),
+             t("adaptive.tolerance_intro", edge=common.number(2.0 / condition, 3), beta=f"{beta:g}"),
+             common.table_markdown({"α": [common.plain(lr) for lr in TOLERANCE_RATES],
+                                    t("adaptive.gd_plain"): [outcome(path) for path in tried[0::2]],
+                                    t("adaptive.rmsprop"): [outcome(path) for path in tried[1::2]]}))
 
 with st.container(border=True):
-    st.markdown(f"**{t('adaptive.sparse_title')}**")
     rare = steps // SPARSE_EVERY
-    st.markdown(t("adaptive.sparse", every=SPARSE_EVERY, steps=steps, rare=rare,
-                  common_rate=common.number(1.0 / np.sqrt(steps), 3),
-                  rare_rate=common.number(1.0 / np.sqrt(max(rare, 1)), 3),
-                  ratio=common.number(np.sqrt(steps / max(rare, 1)), 3)))
+    common.titled(t("adaptive.sparse_title"),
+                  t("adaptive.sparse", every=SPARSE_EVERY, steps=steps, rare=rare,
+                    common_rate=common.number(1.0 / np.sqrt(steps), 3),
+                    rare_rate=common.number(1.0 / np.sqrt(max(rare, 1)), 3),
+                    ratio=common.number(np.sqrt(steps / max(rare, 1)), 3)))
 
 common.update_rules(runs[1:])
 # the way in: the steps before a run first comes within 0.1 of the minimum

@@ -309,13 +309,14 @@ def table(columns, formats=None):
 
 
 def reached_table(labels, columns, steps, extra=None):
-    """One row per run: for each column of `columns` (title -> first steps, None for never) the step
-    at which the run came within tolerance, or "not within N steps"; then the `extra` columns."""
+    """The markdown of a table with one row per run: for each column of `columns` (title -> first
+    steps, None for never) the step at which the run came within tolerance, or "not within N steps";
+    then the `extra` columns."""
     rows = {t("playground.col_optimizer"): list(labels)}
     for title, reached in columns.items():
         rows[title] = [t("common.never", steps=steps) if step is None else str(step) for step in reached]
     rows.update(extra or {})
-    table(rows)
+    return table_markdown(rows)
 
 
 def report_divergence(runs, paths, where=None):

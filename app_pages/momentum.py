@@ -33,7 +33,6 @@ def inspector(where, path, line, surface_params, steps, style):
                        "Δθₜ": path.deltas[step]})
 
 
-common.header("momentum")
 with st.sidebar:
     condition = controls.slider(P + "condition", t("momentum.condition"), 1.0, 100.0, 50.0, 1.0)
     angle = controls.slider(P + "angle", t("momentum.angle"), -90.0, 90.0, 0.0, 5.0)
@@ -53,18 +52,18 @@ paths = common.simulate("elongated_bowl", surface_params, runs)
 where = common.surface("elongated_bowl", surface_params)
 style = common.style()
 
-st.subheader(t("momentum.race_title"))
+common.header("momentum", common.heading(t("momentum.race_title")))
 common.chart(common.race_figure("elongated_bowl", surface_params, runs, style, common.labels_key()), "mo_race")
 common.report_divergence(runs, paths)
 reached = [optimizers.first_within(path.points, where.minima, 0.01) for path in paths]
 valleys = [common.valley_coordinates(path.deltas, angle) for path in paths]
 turned = [common.turns(valley[:, 1]) for valley in valleys]
-common.reached_table([run.label for run in runs], {t("momentum.reached"): reached}, steps,
-                     {t("momentum.turns", steps=steps): turned})
+common.prose(common.reached_table([run.label for run in runs], {t("momentum.reached"): reached}, steps,
+                                  {t("momentum.turns", steps=steps): turned}))
 with st.container(border=True):
     common.titled(t("momentum.why_title"), t("momentum.why", gain=1.0 / (1.0 - beta)))
 
-st.subheader(t("momentum.steps_title"))
+common.prose(common.heading(t("momentum.steps_title")))
 across, along = [], []
 for line, valley in zip(common.path_lines(runs, paths)[:3], valleys[:3]):
     along.append(figures.Curve(line.label, line.color, valley[:, 0], line.dash))
@@ -77,7 +76,7 @@ with right:
     common.chart(figures.curve_figure(along, style=style, x_title=t("common.step"), y_title=t("momentum.along"),
                                       mode="lines+markers"), "mo_along")
 
-st.subheader(t("momentum.inspector_title"))
+common.prose(common.heading(t("momentum.inspector_title")))
 inspector(where, paths[1], common.path_lines(runs, paths)[1], surface_params, steps, style)
 
 common.update_rules(runs[1:])
