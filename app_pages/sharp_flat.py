@@ -110,7 +110,6 @@ def sharpness(widths, box, shift):
                       float(where.f(*m)), float(test_loss(where, m, shift))) for m in where.minima])
 
 
-common.header("sharp_flat")
 with st.sidebar:
     sharp_width = controls.slider(P + "sharp", t("surface.sharp_width"), 0.1, 0.5, 0.25, 0.05)
     flat_width = controls.slider(P + "flat", t("surface.flat_width"), 0.5, 2.0, 1.0, 0.1)
@@ -129,21 +128,19 @@ large = BATCHES[-1]
 shown = tuple(int(step) for step in figures.snapshot_steps(steps))
 
 # --- where the runs end -------------------------------------------------------------------------------
-st.subheader(t("sharp_flat.cloud_title"))
+common.header("sharp_flat", common.heading(t("sharp_flat.cloud_title")))
 flat_by_batch, travelled = batch_sweep(widths, lr, sigma1, steps).T
 by_batch = dict(zip(BATCHES, flat_by_batch))
 batches = ((batch, SMALL_COLOUR), (large, LARGE_COLOUR))[1 if batch == large else 0:]
 legends = tuple(t("sharp_flat.cloud_batch", batch=b, flat=f"{by_batch[b]:.0%}") for b, _ in batches)
 common.chart(cloud_figure(widths, batches, lr, sigma1, steps, shown, style, common.labels_key(), legends),
              "sf_cloud")
-st.markdown(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps))
 ends = cloud(widths, batches[0][0], lr, sigma1, steps, shown)[:, -1]
 shown_fraction = np.mean(np.all(np.abs(ends) <= [[where.bounds[1], where.bounds[3]]], axis=1))
-if shown_fraction < 0.95:
-    st.caption(t("sharp_flat.off_map", share=f"{1 - shown_fraction:.0%}"))
-
-# --- the two minima: sharpness, and the test loss that turns it into a gap -------------------------------
-st.subheader(t("sharp_flat.minima_title"))
+common.prose(t("sharp_flat.cloud_intro", members=MEMBERS, radius=f"{START_RADIUS:g}", steps=steps),
+             common.small(t("sharp_flat.off_map", share=f"{1 - shown_fraction:.0%}")) if shown_fraction < 0.95 else "",
+             # --- the two minima: sharpness, and the test loss that turns it into a gap ---
+             common.heading(t("sharp_flat.minima_title")))
 floor = min(float(where.f(*m)) for m in where.minima)
 measures = sharpness(widths, box, shift)
 minima = {t("sharp_flat.minimum"): [t("sharp_flat.sharp"), t("sharp_flat.flat")],
@@ -164,13 +161,12 @@ with left:
                                       y_title=t("common.loss")), "sf_slice")
 with right:
     st.markdown(t("sharp_flat.sharpness_defs", floor=f"{floor:.4f}"))
-common.table(minima)
-st.latex(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^*_i|+1)} "
-         r"L(\theta^* + z) - L(\theta^*)}{1 + L(\theta^*)},\qquad L = f - f_{\min}")
-
-# --- against batch size and learning rate ----------------------------------------------------------------
-st.subheader(t("sharp_flat.sweep_title"))
-st.markdown(t("sharp_flat.sweep_intro", sigma1=f"{sigma1:g}", lr=f"{lr:g}"))
+common.prose(common.table_markdown(minima),
+             common.equation(r"\phi_\varepsilon = 100\cdot\frac{\max_{|z_i| \le \varepsilon(|\theta^*_i|+1)} "
+                             r"L(\theta^* + z) - L(\theta^*)}{1 + L(\theta^*)},\qquad L = f - f_{\min}"),
+             # --- against batch size and learning rate ---
+             common.heading(t("sharp_flat.sweep_title")),
+             t("sharp_flat.sweep_intro", sigma1=f"{sigma1:g}", lr=f"{lr:g}"))
 by_rate = {b: rate_sweep(widths, b, sigma1, steps) for b in (batch, large)}
 gap_sharp, gap_flat = minima[t("sharp_flat.gap")]
 gaps = flat_by_batch * gap_flat + (1.0 - flat_by_batch) * gap_sharp  # the gap of the minimum each run drains into
@@ -201,14 +197,14 @@ leave = next((f"{rate:g}" for rate, share in zip(RATE_SWEEP, by_rate[large]) if 
 with right:
     st.markdown(t("sharp_flat.edge", edge=f"{edge:.3g}", batch=batch, large=large, leave=leave))
 common.table({"B": BATCHES, "σ₁/√B": [f"{noise_for(sigma1, b):.3g}" for b in BATCHES],
-                           t("sharp_flat.flat_share"): [f"{f:.0%}" for f in flat_by_batch],
-                           t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps})
+              t("sharp_flat.flat_share"): [f"{f:.0%}" for f in flat_by_batch],
+              t("sharp_flat.travelled"): travelled, t("sharp_flat.mean_gap"): gaps})
 
 with st.expander(t("common.update_rule"), expanded=True):
-    st.latex(rf"\theta_{{t+1}} = \theta_t - {lr:g}\,\big(\nabla f(\theta_t) + \xi_t\big),\qquad "
-             rf"\xi_t \sim \mathcal N\!\Big(0,\ \big(\tfrac{{{sigma1:g}}}{{\sqrt{{{batch}}}}}\big)^2 I\Big)"
-             rf" = \mathcal N\big(0,\ {noise_for(sigma1, batch):.3g}^2 I\big)")
-    st.latex(where.formula)
+    common.prose(common.equation(
+        rf"\theta_{{t+1}} = \theta_t - {lr:g}\,\big(\nabla f(\theta_t) + \xi_t\big),\qquad "
+        rf"\xi_t \sim \mathcal N\!\Big(0,\ \big(\tfrac{{{sigma1:g}}}{{\sqrt{{{batch}}}}}\big)^2 I\Big)"
+        rf" = \mathcal N\big(0,\ {noise_for(sigma1, batch):.3g}^2 I\big)"), common.equation(where.formula))
 
 common.what_to_notice("sharp_flat", small=f"{flat_by_batch[0]:.0%}", large=f"{flat_by_batch[-1]:.0%}",
                       batch_small=BATCHES[0], batch_large=BATCHES[-1],
