@@ -63,12 +63,11 @@ def gradient_noise_section(where, mini_path, surface_params, m, batch, seed, sty
                                 x=sizes)]
         common.chart(figures.curve_figure(curves, style=style, x_title="B", y_title=t("minibatch.variance"),
                                           log_y=True, log_x=True, mode="lines+markers"), "mb_variance")
-    st.markdown(t("minibatch.variance_intro"))
-    st.latex(rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B}}{{m-1}}"
-             rf" = \frac{{{total:.4g}}}{{{batch}}}\cdot\frac{{{m}-{batch}}}{{{m}-1}} = {np.trace(exact):.4g}")
+    common.prose(t("minibatch.variance_intro"), common.equation(
+        rf"\operatorname{{Var}}[\hat g] = \frac{{\sigma^2}}{{B}}\cdot\frac{{m-B}}{{m-1}}"
+        rf" = \frac{{{total:.4g}}}{{{batch}}}\cdot\frac{{{m}-{batch}}}{{{m}-1}} = {np.trace(exact):.4g}"))
 
 
-common.header("minibatch")
 with st.sidebar:
     m = controls.slider(P + "samples", t("minibatch.samples"), 16, 1024, 256, 16)
     batch = controls.select_slider(P + "batch", t("minibatch.batch"), batch_sizes(m), 32 if m >= 32 else m,
@@ -90,7 +89,7 @@ paths = common.simulate("regression", surface_params, runs)
 where = common.surface("regression", surface_params)
 style = common.style()
 
-st.subheader(t("minibatch.race_title"))
+common.header("minibatch", common.heading(t("minibatch.race_title")))
 columns = st.columns(3)
 columns[0].metric(t("minibatch.updates"), per_epoch)
 columns[1].metric(t("minibatch.per_update"), batch)
@@ -100,18 +99,16 @@ common.chart(common.race_figure("regression", surface_params, runs, style, tuple
                                 progress_total=epochs), "mb_race")
 common.report_divergence(runs, paths)
 
-st.subheader(t("minibatch.cost_title"))
 mini_path = paths[1]
-st.markdown(t("minibatch.cost_intro", per_epoch=per_epoch))
+common.prose(common.heading(t("minibatch.cost_title")), t("minibatch.cost_intro", per_epoch=per_epoch))
 common.chart(figures.curve_figure(
     [figures.Curve(t("minibatch.batch_cost"), MINI, mini_path.batch_loss),
      figures.Curve(t("minibatch.full_cost"), "#7f7f7f", mini_path.loss[:-1], dash="dash"),
      figures.Curve(t("minibatch.batch_gd_cost", m=m), BATCH, paths[0].loss, x=np.arange(epochs + 1) * per_epoch)],
     style=style, x_title=t("minibatch.update"), y_title=t("common.loss"), log_y=True), "mb_cost")
-st.latex(rf"\hat g = \frac{{1}}{{{batch}}}\sum_{{i\in\mathcal{{B}}_t}} \nabla_\theta\,(w x^{{(i)}} + b - y^{{(i)}})^2,"
-         rf"\qquad \theta_t = \theta_{{t-1}} - {lr:g}\,\hat g")
-
-st.subheader(t("minibatch.noise_title"))
+common.prose(common.equation(
+    rf"\hat g = \frac{{1}}{{{batch}}}\sum_{{i\in\mathcal{{B}}_t}} \nabla_\theta\,(w x^{{(i)}} + b - y^{{(i)}})^2,"
+    rf"\qquad \theta_t = \theta_{{t-1}} - {lr:g}\,\hat g"), common.heading(t("minibatch.noise_title")))
 gradient_noise_section(where, mini_path, surface_params, m, batch, seed, style)
 # --- notation, and choosing B ------------------------------------------------------------------------
 left, right = st.columns(2)
@@ -122,9 +119,9 @@ with left, st.container(border=True):
                     count=f"{5_000_000 // 1_000:,}".replace(",", " "), count_tex=5_000_000 // 1_000))
 with right, st.container(border=True):
     power = batch & (batch - 1) == 0
-    common.titled(t("minibatch.choose_title"), t("minibatch.choose"))
     verdicts = [t("minibatch.small_set" if m < 2000 else "minibatch.large_set", m=m),
                 t("minibatch.power" if power else "minibatch.not_power", b=batch),
                 t("minibatch.in_range" if 64 <= batch <= 512 else "minibatch.out_of_range", b=batch)]
-    st.markdown("\n".join(f"- {verdict}" for verdict in verdicts))
+    common.titled(t("minibatch.choose_title"), t("minibatch.choose") + "\n\n" +
+                  "\n".join(f"- {verdict}" for verdict in verdicts))
 common.what_to_notice("minibatch", m=m)

@@ -472,10 +472,10 @@ def test_minibatch_notation_and_the_notes_count():
     text = next(m.value for m in at.markdown if "Round brackets" in m.value)
     assert "⌈m/B⌉ = 7 mini-batches" in text and "the last holds 4 samples" in text  # 100 − 6·16
     assert f"give {5_000_000 // 1_000:,} mini-batches".replace(",", " ") in text
-    guide = next(m.value for m in at.markdown if m.value.startswith("- m = "))
+    guide = next(m.value for m in at.markdown if "\n- m = " in m.value)
     assert "100 < 2 000" in guide and "16 is a power of two" in guide and "outside the usual range" in guide
     guide = next(m.value for m in app("minibatch", mb_samples="1024", mb_batch="128").markdown
-                 if m.value.startswith("- m = "))
+                 if "\n- m = " in m.value)
     assert "lies in the usual range" in guide
 
 
