@@ -24,7 +24,6 @@ def ledger(path, steps, correct):
     common.ledger({**rows, "Δθₜ": path.deltas[k]}, digits=6)
 
 
-common.header("adam")
 with st.sidebar:
     surface_name = controls.select(P + "surface", t("adam.surface"), SURFACES, "rosenbrock",
                                    format_func=lambda s: t(f"surface.{s}"))
@@ -47,14 +46,12 @@ runs = (Run("momentum", momentum_lr, steps, hyper=(("beta", beta1),), label=t("a
 paths = common.simulate(surface_name, surface_params, runs)
 style = common.style()
 
-st.subheader(t("adam.race_title"))
+common.header("adam", common.heading(t("adam.race_title")))
 common.chart(common.race_figure(surface_name, surface_params, runs, style, common.labels_key()), "adam_race")
-common.show_formula(surface_name, common.surface(surface_name, surface_params))
 common.report_divergence(runs, paths)
-common.show_rule("adam", dict(adam_hyper), lr)
-
-st.subheader(t("adam.cold_title"))
-st.markdown(t("adam.cold_intro"))
+common.prose(common.equation(common.surface(surface_name, surface_params).formula) if surface_name == "formula" else "",
+             common.equation(common.rule_latex("adam", dict(adam_hyper), lr)),
+             common.heading(t("adam.cold_title")), t("adam.cold_intro"))
 cold = tuple(Run("adam", lr, COLD, hyper=(("beta1", beta1), ("beta2", beta2), ("bias_correction", flag),
                                          ("eps", eps))) for flag in (True, False))
 with_correction, without = common.simulate(surface_name, surface_params, cold)
@@ -69,33 +66,33 @@ with left:
 with right:
     measured = lengths[1][0] / lengths[0][0]
     st.metric(t("adam.ratio"), f"{measured:.3f}")
-    st.latex(rf"\frac{{1-\beta_1}}{{\sqrt{{1-\beta_2}}}} = \frac{{{1 - beta1:.3g}}}{{\sqrt{{{1 - beta2:.3g}}}}}"
-             rf" = {(1 - beta1) / np.sqrt(1 - beta2):.3f}")
+    common.prose(common.equation(
+        rf"\frac{{1-\beta_1}}{{\sqrt{{1-\beta_2}}}} = \frac{{{1 - beta1:.3g}}}{{\sqrt{{{1 - beta2:.3g}}}}}"
+        rf" = {(1 - beta1) / np.sqrt(1 - beta2):.3f}"))
 theory = (1 - beta1) / np.sqrt(1 - beta2)
-st.markdown(t("adam.cold_explain", ratio=theory, bigger=t("adam.larger") if theory > 1 else t("adam.smaller")))
-st.markdown(t("adam.fading", beta2=f"{beta2:g}", c50=f"{1 - beta2 ** 50:.3g}", n=f"{1 / (1 - beta2):.4g}",
-              c_n=f"{1 - beta2 ** round(1 / (1 - beta2)):.3g}"))
-
-st.subheader(t("adam.ledger_title"))
+common.prose(t("adam.cold_explain", ratio=theory, bigger=t("adam.larger") if theory > 1 else t("adam.smaller")),
+             t("adam.fading", beta2=f"{beta2:g}", c50=f"{1 - beta2 ** 50:.3g}", n=f"{1 / (1 - beta2):.4g}",
+               c_n=f"{1 - beta2 ** round(1 / (1 - beta2)):.3g}"),
+             common.heading(t("adam.ledger_title")))
 adam_path = paths[2]
 # t counts updates from 1, as the notes and the cold-start chart do: update t uses the gradient at θ₍ₜ₋₁₎
 ledger(adam_path, steps, correct)
 
-st.subheader(t("adam.rates_title"))
 rates = adam_path.effective_lr()
 spread = rates[:, 0] / rates[:, 1]
-st.markdown(t("adam.rates_intro", lr=common.plain(lr), low=common.number(spread.min(), 3),
-              high=common.number(spread.max(), 3)))
+common.prose(common.heading(t("adam.rates_title")),
+             t("adam.rates_intro", lr=common.plain(lr), low=common.number(spread.min(), 3),
+               high=common.number(spread.max(), 3)))
 curves = figures.coordinate_curves(t("adam.adam"), figures.color("adam"), rates,
                                    (t("common.coordinate_x"), t("common.coordinate_y")))
 curves.append(figures.Curve(t("adam.global_rate", lr=common.plain(lr)), "#7f7f7f", np.full(steps, lr), dash="dash"))
 common.chart(figures.curve_figure(curves, style=style, x_title=t("common.step"), y_title=t("adaptive.effective"),
                                   log_y=True), "adam_rates")
 
-st.subheader(t("adam.moments_title"))
-common.table({t("adam.moment"): [t("adam.first"), t("adam.second")],
-              t("adam.tracks"): [t("adam.first_tracks"), t("adam.second_tracks")],
-              t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]})
+common.prose(common.heading(t("adam.moments_title")),
+             common.table_markdown({t("adam.moment"): [t("adam.first"), t("adam.second")],
+                                    t("adam.tracks"): [t("adam.first_tracks"), t("adam.second_tracks")],
+                                    t("adam.decides"): [t("adam.first_decides"), t("adam.second_decides")]}))
 with st.container(border=True):
     common.titled(t("adam.name_title"), t("adam.name"))
 common.what_to_notice("adam", long=f"{(1 - beta1) / np.sqrt(1 - 0.999):.3g}",

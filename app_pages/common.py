@@ -262,10 +262,6 @@ def rule_latex(optimizer, hyper, lr):
     return r"\begin{gathered}" + r" \\ ".join(equations) + r"\end{gathered}"
 
 
-def show_rule(optimizer, hyper, lr):
-    st.latex(rule_latex(optimizer, hyper, lr))
-
-
 def what_to_notice(section, keys=None, **values):
     """The guided experiments of a page, with the page's current numbers filled in (`keys`: the
     notices to show when a page picks the variants its current state calls for)."""
