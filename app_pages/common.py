@@ -205,13 +205,6 @@ def formula_controls(key, where=st, default=surfaces.DEFAULT_FORMULA):
     return (("text", text), ("xmax", span), ("xmin", -span), ("ymax", span), ("ymin", -span))
 
 
-def show_formula(surface_name, where):
-    """A typed formula as it was understood, written as mathematics (the main column is wide
-    enough for a long one; the sidebar is not)."""
-    if surface_name == "formula":
-        st.latex(where.formula)
-
-
 def header(section, *after, **values):
     """The page's title and introduction (with `values` filled in), and the text `after` it, as one
     element; on the projector stage the introduction folds away, so that the key chart and its Play

@@ -55,7 +55,6 @@ def noisy_stage(settings, style, labels, names, colours, axis_titles):
             figures.series_figure(distance, style=style, x_title=x_title, y_title=y_title, log_y=True)], mean_distance
 
 
-common.header("decay")
 with st.sidebar:
     schedule = controls.select(P + "schedule", t("decay.schedule"), optimizers.schedule_names(), "exponential",
                                format_func=lambda s: t(f"schedule.{s}"))
@@ -77,9 +76,9 @@ style = common.style()
 params = schedule_params(schedule, gamma, every, k, epochs)
 
 # --- noisy SGD on a bowl ---------------------------------------------------------------------------------
-st.subheader(t("decay.noisy_title"))
 steps = epochs * 5
-st.markdown(t("decay.noisy_intro", runs=RUNS, noise=f"{noise:g}", steps=steps))
+common.header("decay", common.heading(t("decay.noisy_title")),
+              t("decay.noisy_intro", runs=RUNS, noise=f"{noise:g}", steps=steps))
 names = (t("decay.constant", lr=f"{lr0:g}"), t("decay.decayed", lr=f"{lr0:g}"))
 colours = ("#000000", PALETTE[schedule] if schedule != "constant" else "#0072B2")
 stage, mean_distance = noisy_stage((schedule, lr0, tuple(sorted(params.items())), warmup, steps, noise), style,
@@ -92,8 +91,8 @@ second.metric(t("decay.end_decayed", steps=steps), common.number(mean_distance[1
 third.metric(t("decay.closer"), f"{ratio:.2f}×")
 
 # --- the explorer ------------------------------------------------------------------------------------
-st.subheader(t("decay.explorer_title"))
-st.markdown(t("decay.explorer_intro"))
+common.prose(common.heading(t("decay.explorer_title")), t("decay.explorer_intro"))
+
 
 def notes_rates(name):
     """A schedule with the notes' settings (ours where the notes give none) over the epochs shown."""
@@ -109,22 +108,16 @@ figure = figures.curve_figure(curves, style=style, x_title=t("decay.epoch"), y_t
                               mode="lines+markers")
 common.chart(figure, "dc_explorer")
 valued = optimizers.schedule_formula(schedule, lr0, **params)
-st.latex(optimizers.schedule_formula(schedule) + " = " + valued.split(" = ", 1)[1])
-if warmup:
-    st.caption(t("decay.warmup_note", warmup=warmup, lr=f"{lr0:g}"))
-
-st.subheader(t("decay.tables_title"))
-st.markdown(t("decay.tables_intro"))
 shown_epochs = [0, 1, 2, 3, 4, 5, 9, 10, 20]
 table = {t("decay.epoch"): shown_epochs}
 for name in NOTES:
     rates = optimizers.learning_rates(name, 0.1, 21, **NOTES[name])
     table[t(f"schedule.{name}")] = [f"{rates[e]:.4g}" for e in shown_epochs]
-common.table(table)
-
-# --- escaping a local minimum ----------------------------------------------------------------------------
-st.subheader(t("decay.escape_title"))
-st.markdown(t("decay.escape_intro"))
+common.prose(common.equation(optimizers.schedule_formula(schedule) + " = " + valued.split(" = ", 1)[1]),
+             common.small(t("decay.warmup_note", warmup=warmup, lr=f"{lr0:g}")) if warmup else "",
+             common.heading(t("decay.tables_title")), t("decay.tables_intro"), common.table_markdown(table),
+             # --- escaping a local minimum ---
+             common.heading(t("decay.escape_title")), t("decay.escape_intro"))
 runs = (Run("gd", small, ESCAPE_STEPS, label=t("decay.small_run", lr=f"{small:g}"), color="#56B4E9"),
         Run("gd", large, ESCAPE_STEPS, label=t("decay.large_run", lr=f"{large:g}"), color="#D55E00"),
         Run("gd", large, ESCAPE_STEPS, schedule="step", schedule_params=(("every", ESCAPE_SWITCH), ("gamma", 0.1)),

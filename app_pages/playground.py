@@ -190,8 +190,8 @@ if views["map"].open:
     with views["map"]:
         # a click on the map starts the race there (the start controls take the point, and so the URL)
         common.chart(figure, "pg_map", click=common.Click(P + "x0", P + "y0", P + "custom_start", where.bounds))
-        common.show_formula(surface_name, where)
-        st.caption(t("playground.click_hint"))
+        common.prose(common.equation(where.formula) if surface_name == "formula" else "",
+                     common.small(t("playground.click_hint")))
 if views["surface3d"].open:
     with views["surface3d"]:
         common.chart(figures.surface3d_figure(where, common.path_lines(runs, paths), style=style,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from test_pages import app, assert_healthy, tables
+from test_pages import app, assert_healthy, display_math, tables
 from test_pages import chart_spec as spec
 from test_pages import figure_specs as chart_specs
 
@@ -130,7 +130,7 @@ def test_decay_settles_while_constant_rate_hovers():
                                            ({"dc_schedule": "step", "dc_gamma": "0.3", "dc_every": "7",
                                              "dc_lr0": "0.05"}, r"= 0.05\cdot 0.3^{\lfloor t/7 \rfloor}")])
 def test_decay_formula_shows_the_current_values(params, shown):
-    formulas = [e.value for e in app("decay", **params).latex]
+    formulas = display_math(app("decay", **params))
     assert any(shown in f for f in formulas), formulas
 
 
