@@ -41,7 +41,6 @@ def measured_iterations(params, tolerance):
     return optimizers.first_within(path.points, where.minima, tolerance * float(np.hypot(*where.minima[0])))
 
 
-common.header("normalization")
 with st.sidebar:
     by = controls.select(P + "by", t("normalization.by"), surfaces.SCALE_BY, "std",
                          format_func=lambda b: t(f"normalization.by_{b}"))
@@ -59,7 +58,7 @@ names = {"raw": t("normalization.raw"), "yours": t("normalization.yours", s=comm
                                                      by=t(f"normalization.by_{by}"))}
 
 # --- the stage: the same race on both maps -------------------------------------------------------------
-st.subheader(t("normalization.race_title"))
+common.header("normalization", common.heading(t("normalization.race_title")))
 races = {}
 for key, params, spec in (("raw", raw_params, raw_spectrum), ("yours", your_params, your_spectrum)):
     run = (Run("gd", spec[4], steps, label=t("normalization.gd", lr=common.number(spec[4], 3))),)
@@ -69,10 +68,8 @@ common.chart([common.race_figure("features", params, run, style, labels, title=n
               for key, (params, run, _) in races.items()], "fn_race")  # one Play drives both maps
 for key, (_, run, paths) in races.items():
     common.report_divergence(run, paths, where=names[key])
-st.markdown(t("normalization.race_intro", steps=steps))
 
 # --- the numbers, from the data ------------------------------------------------------------------------
-st.subheader(t("normalization.numbers_title"))
 rows = [(t("normalization.raw"), raw_params), (t("normalization.by_range"), (("by", "range"), ("scaling", 1.0))),
         (t("normalization.by_std"), (("by", "std"), ("scaling", 1.0)))]
 if scaling not in (0.0, 1.0):
@@ -87,14 +84,12 @@ for name, params in rows:
                   t("normalization.col_bound"): f"{iterations_bound(kappa, tolerance):,}".replace(",", " "),
                   t("normalization.col_measured"): (t("normalization.more_than", cap=f"{CAP:,}".replace(",", " "))
                                                      if reached is None else str(reached))})
-common.table(table)
-st.latex(r"x'_j = \frac{x_j - \mu_j}{" + (r"\sigma_j" if by == "std" else r"r_j") + rf"^{{{scaling:g}}}}},\qquad "
-         r"H = \tfrac1m X'^\top X',\qquad \kappa = \frac{\lambda_{\max}(H)}{\lambda_{\min}(H)},\qquad "
-         r"\alpha < \frac{2}{\lambda_{\max}}")
-st.markdown(t("normalization.numbers_intro", tol=common.plain(tolerance)))
+numbers = (common.heading(t("normalization.numbers_title")), common.table_markdown(table), common.equation(
+    r"x'_j = \frac{x_j - \mu_j}{" + (r"\sigma_j" if by == "std" else r"r_j") + rf"^{{{scaling:g}}}}},\qquad "
+    r"H = \tfrac1m X'^\top X',\qquad \kappa = \frac{\lambda_{\max}(H)}{\lambda_{\min}(H)},\qquad "
+    r"\alpha < \frac{2}{\lambda_{\max}}"), t("normalization.numbers_intro", tol=common.plain(tolerance)))
 
 # --- the same statistics for new data --------------------------------------------------------------------
-st.subheader(t("normalization.test_title"))
 X, y = surfaces.feature_samples()
 stats = surfaces.feature_statistics(X)
 X_test, _ = surfaces.feature_samples(seed=1)
@@ -106,8 +101,9 @@ def prediction(mean, scale):
     return float(y.mean() + w_z @ ((PERSON - mean) / scale))
 
 
-st.markdown(t("normalization.test_intro", by=t(f"normalization.by_{by}")))
-common.table({
+truth = float(PERSON @ np.array([0.3, 0.0002]))
+common.prose(t("normalization.race_intro", steps=steps), *numbers, common.heading(t("normalization.test_title")),
+             t("normalization.test_intro", by=t(f"normalization.by_{by}")), common.table_markdown({
     t("normalization.col_statistic"): [t("normalization.train_stats"), t("normalization.test_stats")],
     **{f"{symbol} {t(f'normalization.{feature}')}": [common.number(stats[key][j], 4 + j),
                                                       common.number(test_stats[key][j], 4 + j)]
@@ -115,10 +111,9 @@ common.table({
        for j, feature in enumerate(("age", "salary"))},
     t("normalization.col_prediction"): [common.number(prediction(stats["mean"], stats[by]), 4),
                                         common.number(prediction(test_stats["mean"], test_stats[by]), 4)],
-})
-truth = float(PERSON @ np.array([0.3, 0.0002]))
-st.markdown(t("normalization.test_result", right=common.number(prediction(stats["mean"], stats[by]), 4),
-              wrong=common.number(prediction(test_stats["mean"], test_stats[by]), 4), truth=common.number(truth, 4)))
+             }), t("normalization.test_result", right=common.number(prediction(stats["mean"], stats[by]), 4),
+                   wrong=common.number(prediction(test_stats["mean"], test_stats[by]), 4),
+                   truth=common.number(truth, 4)))
 
 common.what_to_notice("normalization", raw_kappa=common.number(raw_spectrum[2], 3),
                       z_kappa=common.number(spectrum((("by", "std"), ("scaling", 1.0)))[2], 3),

@@ -1,7 +1,6 @@
 """Every page through Streamlit's AppTest: it loads, draws its charts, survives every control at both
 ends of its range, takes its settings from the URL, reports bad links, and speaks both languages."""
 
-import itertools
 import json
 import re
 import zlib
