@@ -127,7 +127,8 @@ with st.spinner(t("network.training")):
 rates = {name: DECAY_RATES[name] if schedule == "decay" else lr for name in RACERS}
 
 # --- the stage: the decision regions over the epochs --------------------------------------------------
-st.subheader(t("network.regions_title", rates=" · ".join(common.plain(v) for v in dict.fromkeys(rates.values()))))
+common.prose(common.heading(t("network.regions_title",
+                               rates=" · ".join(common.plain(v) for v in dict.fromkeys(rates.values())))))
 pictures = stage(schedule, lr, batch, epochs, style, tuple(sorted({
     "x": "x₁", "y": "x₂", "boundary": t("network.boundary"), "class_0": t("network.class_0"),
     "class_1": t("network.class_1"), "epoch": t("network.epoch"),
@@ -142,7 +143,6 @@ common.chart(cost_figure(schedule, lr, batch, epochs, style, (
     "nw_costs")
 
 # --- the accuracy table beside the course's ------------------------------------------------------------
-st.subheader(t("network.table_title"))
 course_setting = batch == 64 and epochs == 10_000 and (schedule == "decay" or lr == COURSE_LR)
 table = {t("network.col_optimizer"): [t(f"optimizer.{name}") for name in RACERS],
          t("network.col_ours"): [percent(accuracy(theta)) for _, _, theta, _ in runs.values()]}
@@ -154,13 +154,13 @@ if seeds:
                   for name in RACERS}
     table[t("network.col_seeds", n=len(SEEDS))] = [f"{np.mean(v):.1f} ± {np.std(v):.1f} %" for v in spread.values()]
     table[t("network.col_each")] = [" · ".join(f"{a:.1f}" for a in v) for v in spread.values()]
-common.table(table)
 ours = {name: percent(accuracy(theta)) for name, (_, _, theta, _) in runs.items()}
-st.markdown(t(f"network.table_intro_{schedule}" if course_setting else "network.table_intro_other", **ours))
+common.prose(common.heading(t("network.table_title")), common.table_markdown(table),
+             t(f"network.table_intro_{schedule}" if course_setting else "network.table_intro_other", **ours))
 st.page_link("app_pages/momentum.py", label=t("network.to_momentum"), icon="↩️", query_params={"mo_equal": "true"})
 
 # --- a slice of the loss landscape ------------------------------------------------------------------------
-st.subheader(t("network.landscape_title", name=t(f"optimizer.{focus}")))
+common.prose(common.heading(t("network.landscape_title", name=t(f"optimizer.{focus}"))))
 _, snapshots, theta, diverged = runs[focus]
 if diverged is None:
     losses, path, captured = landscape(theta, snapshots)
@@ -173,13 +173,14 @@ if diverged is None:
     with right:
         common.chart(figures.landscape_figure(SLICE, SLICE, losses, path, style=style, labels=slice_labels,
                                               three_d=True), "nw_slice3d")
-    st.markdown(t("network.landscape_intro", captured=f"{100 * captured:.1f}", others=PARAMETERS - 2,
-                  low=common.number(float(losses.min()), 4), high=common.number(float(losses.max()), 3)))
+    landscape_text = t("network.landscape_intro", captured=f"{100 * captured:.1f}", others=PARAMETERS - 2,
+                       low=common.number(float(losses.min()), 4), high=common.number(float(losses.max()), 3))
 else:
     st.info(t("network.no_landscape"), icon="ℹ️")
+    landscape_text = ""
 
 # --- sharp and flat, in a real network --------------------------------------------------------------------
-st.subheader(t("network.keskar_title"))
+common.prose(landscape_text, common.heading(t("network.keskar_title")))
 small_batch, large_batch = KESKAR_BATCHES  # the large one is the whole set: len(X)
 small = runs["adam"][2] if batch < large_batch else train("adam", schedule, lr, small_batch, epochs, alone=True)[2]
 small_batch = batch if batch < large_batch else small_batch
