@@ -264,8 +264,8 @@ def what_to_notice(section, keys=None, **values):
                     "\n".join(f"{i}. {t(key, **values)}" for i, key in enumerate(keys, 1)))
 
 
-# A cell that reads as a number (12, −0.25, 3.2×10⁻⁵, 91 %, < 3e-05, —): its column is right-aligned.
-_NUMERIC = re.compile(r"[<>≈~]?\s*[-+−]?[\d.,]*(e[-+]?\d+|×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?\s*%?|—|∞")
+# A cell that reads as a number (12, −0.25, 7 480 275, 3.2×10⁻⁵, 91 %, < 3e-05, —): its column is right-aligned.
+_NUMERIC = re.compile(r"[<>≈~]?\s*[-+−]?(\d[\d\u2009 ]*)?[.,]?\d*(e[-+]?\d+|×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?\s*%?|—|∞")
 
 
 def cell(value, spec=None):
