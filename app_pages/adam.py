@@ -21,7 +21,7 @@ def ledger(path, steps, correct):
     rows = {"gₜ": path.grads[k], "mₜ": path.state["m"][k], "vₜ": path.state["v"][k]}
     if correct:  # the corrected moments exist only when the step uses them
         rows.update({"m̂ₜ": path.state["m_hat"][k], "v̂ₜ": path.state["v_hat"][k]})
-    common.ledger({**rows, "Δθₜ": path.deltas[k]}, digits=6)
+    common.ledger({**rows, "Δθₜ": path.deltas[k]})
 
 
 with st.sidebar:
