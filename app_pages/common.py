@@ -443,13 +443,13 @@ def backdrop(surface_name, surface_params=()):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={Run: repr, figures.Style: repr})
-def race_figure(surface_name, surface_params, runs, style, labels, progress_total=None, click_grid=0, title=None):
+def race_figure(surface_name, surface_params, runs, style, labels, progress_total=None, title=None):
     """The animated map of `runs` (cached whole: figure specs are built once per setting)."""
     paths = simulate(surface_name, surface_params, runs)
     return figures.trajectory_figure(surface(surface_name, surface_params), path_lines(runs, paths),
                                      style=style, labels=dict(labels), title=title,
                                      backdrop=backdrop(surface_name, surface_params),
-                                     progress_total=progress_total, click_grid=click_grid)
+                                     progress_total=progress_total)
 
 
 def labels_key(axes="theta"):

@@ -19,7 +19,6 @@ DECAY_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 TOLERANCES = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001)
 FEATURE_SCALES = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 65.0)
 BUFFER_SYMBOLS = {"m_hat": "m̂", "v_hat": "v̂"}  # the ledger writes the state buffers as the notes do
-CLICK_GRID = 41  # click-to-start resolution: a 41 × 41 grid over the map
 
 
 def surface_ui(where):
@@ -184,8 +183,7 @@ views = controls.tabs(P + "view", ("map", "surface3d", "loss", "lr", "inspector"
                        t("playground.view_lr"), t("playground.view_inspector")])
 described = common.surface_description(surface_name, surface_params)
 title = described if surface_name == "formula" else None  # a typed formula names itself on the map and in exports
-figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes), click_grid=CLICK_GRID,
-                            title=title)
+figure = common.race_figure(surface_name, surface_params, runs, style, common.labels_key(axes), title=title)
 if views["map"].open:
     with views["map"]:
         # a click on the map starts the race there (the start controls take the point, and so the URL)

@@ -25,7 +25,6 @@ ESCAPE_STEPS = 3000
 SWEEP = np.logspace(-8, -1, 29)  # the ε of the measured escape times: four per decade
 DIMENSIONS = tuple(range(1, 7))
 SAMPLES = 100_000
-CLICK_GRID = 41
 POSITIVE, NEGATIVE, FLAT = "#0072B2", "#D55E00", "#777777"
 
 
@@ -96,12 +95,12 @@ def steps_text(step, limit):
 @common.cached("resource", max_entries=64, hash_funcs={
     figures.Style: repr, figures.PathLine: lambda line: (line.label, line.color, line.dash, line.points.tobytes())})
 def curvature_map(name, params, point, directions, style, labels, line):
-    """The Hessian's axes through `point` over the map and the first run's path (the backdrop and the
-    click grid are most of its 0.1 MB: built once per point, setting and language)."""
+    """The Hessian's axes through `point` over the map and the first run's path (the backdrop is most
+    of it: built once per point, setting and language)."""
     return figures.curvature_figure(common.surface(name, params), point,
                                     [(label, colour, np.array(vector)) for label, colour, vector in directions],
                                     style=style, labels=dict(labels), backdrop=common.backdrop(name, params),
-                                    path=line, click_grid=CLICK_GRID)
+                                    path=line)
 
 
 @common.section

@@ -47,15 +47,6 @@ def _map_traces(surface, style, labels, backdrop):
     return traces
 
 
-def _click_grid(surface, n):
-    """An invisible n × n grid of points over the map: plotly reports clicks on data points only,
-    so this makes a click anywhere on the map select a point."""
-    xmin, xmax, ymin, ymax = surface.bounds
-    gx, gy = np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n))
-    return {"type": "scatter", "x": packed(gx.ravel()), "y": packed(gy.ravel()), "mode": "markers",
-            "marker": {"size": 12, "opacity": 0}, "hoverinfo": "none", "showlegend": False, "name": "click"}
-
-
 def _map_layout(surface, style, labels, title, backdrop):
     xmin, xmax, ymin, ymax = surface.bounds
     layout = base_layout(style, labels["x"], labels["y"], title=title)
@@ -68,16 +59,13 @@ def _map_layout(surface, style, labels, title, backdrop):
     return layout
 
 
-def trajectory_figure(surface, paths, *, style, labels=None, title=None, backdrop=None, progress_total=None,
-                      click_grid=0):
+def trajectory_figure(surface, paths, *, style, labels=None, title=None, backdrop=None, progress_total=None):
     """The contour map with every path, its start (hollow circle), its current position (filled dot)
     and the minima (stars); under Play (figures/player) the paths are drawn step by step.
 
     `backdrop` (figures.backdrop(surface)) may be passed in when the caller keeps it between figures.
     With `progress_total` (e.g. the number of epochs) paths of different lengths advance together,
     each at the same fraction of its run, and the player counts in those units.
-    `click_grid` = n adds an invisible n × n grid of points, so that a click anywhere on the map
-    selects a point (plotly reports clicks on data points only).
     """
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
@@ -102,8 +90,6 @@ def trajectory_figure(surface, paths, *, style, labels=None, title=None, backdro
                        "name": path.label, "legendgroup": path.label, "showlegend": False,
                        "marker": {"size": style.marker_size, "color": path.color,
                                   "line": {"color": "white", "width": 2}}, "hoverinfo": "skip"})
-    if click_grid:
-        traces.append(_click_grid(surface, click_grid))
     layout = _map_layout(surface, style, labels, title, backdrop)
     unit = None if progress_total is None else {"name": labels["step"], "scale": progress_total / max(steps, 1),
                                                 "offset": 0, "digits": 1}
@@ -185,11 +171,11 @@ def ensemble_figure(surface, clouds, shown, *, style, labels=None, title=None, b
 
 
 def curvature_figure(surface, point, directions, *, style, labels=None, title=None, backdrop=None,
-                     path=None, click_grid=0):
+                     path=None):
     """The Hessian's eigenvectors drawn as axes through `point` on the contour map.
 
     directions: (label, colour, unit vector) per eigenvector; path: an optional PathLine drawn
-    faintly underneath; click_grid: as in trajectory_figure (click a point to inspect it).
+    faintly underneath.
     """
     labels = {**DEFAULT_LABELS, **(labels or {})}
     backdrop = backdrop or make_backdrop(surface)
@@ -211,8 +197,6 @@ def curvature_figure(surface, point, directions, *, style, labels=None, title=No
                    "name": "θ", "showlegend": False,
                    "marker": {"size": style.marker_size + 2, "color": "#111", "line": {"color": "white", "width": 2}},
                    "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra></extra>"})
-    if click_grid:
-        traces.append(_click_grid(surface, click_grid))
     return Prepared({"data": traces, "layout": _map_layout(surface, style, labels, title, backdrop)})
 
 

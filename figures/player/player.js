@@ -245,7 +245,8 @@
     }
     // The layout for the space the plot has now (a map's height and legend follow its width).
     function arranged(p) {
-      const layout = Object.assign({}, p.spec.layout, {autosize: true});
+      // clickanywhere: a click on an empty spot of a map is reported too (a clickable map)
+      const layout = Object.assign({}, p.spec.layout, {autosize: true}, options.onClick ? {clickanywhere: true} : {});
       delete layout.width;
       if (layout.title && layout.title.text) {
         delete layout.title;
@@ -304,8 +305,10 @@
     }
     if (options.onClick) {
       plots.forEach((p, i) => p.div.on && promises[i].then(() => p.div.on("plotly_click", (event) => {
+        // where the click landed (plotly.js ≥ 3.1: xvals/yvals), else the data point clicked
         const point = event.points && event.points[0];
-        if (point) options.onClick({x: point.x, y: point.y, figure: i, trace: point.curveNumber});
+        const x = event.xvals ? event.xvals[0] : point && point.x, y = event.yvals ? event.yvals[0] : point && point.y;
+        if (x !== undefined && y !== undefined) options.onClick({x: x, y: y, figure: i, trace: point ? point.curveNumber : null});
       })));
     }
     const state = {pos: steps, playing: false, last: null};
