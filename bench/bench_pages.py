@@ -235,7 +235,7 @@ def browser_figures():
             page = browser.new_page(viewport={"width": 1024, "height": 768})
             page.goto(base)
             wait_chart(page)
-            figures["baseline: slider → chart"] = redraw_after_key(page, "beta")
+            figures["baseline: slider → chart"] = redraw_after_key(page, "beta", presses=16)  # the yardstick: steadier
             figures["baseline: 9 quick presses, stale redraws after the last"] = stale_queue(page, "beta")
             page.close()
         with served() as base:
