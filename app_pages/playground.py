@@ -216,10 +216,9 @@ if views["inspector"].open:
         inspector(where, runs, paths, steps, style, axes)
 
 common.report_divergence(runs, paths)
-st.subheader(t("playground.leaderboard"))
-if not where.minima:
-    st.caption(t("playground.no_minimum"))
-common.table(leaderboard(runs, paths, where, tolerance))
+common.prose(common.heading(t("playground.leaderboard")),
+             "" if where.minima else common.small(t("playground.no_minimum")),
+             common.table_markdown(leaderboard(runs, paths, where, tolerance)))
 common.update_rules(runs, expanded=False)
 with st.expander(t("playground.export")):
     st.download_button(t("common.download_csv"), lambda: common.trajectories_csv(runs, paths, described),
