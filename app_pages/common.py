@@ -384,8 +384,10 @@ def cached(kind="data", **options):
     return make
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@functools.lru_cache(maxsize=128)
 def surface(name, params=()):
+    """The surface (immutable: shared by every session). Not st.cache_data: its key hashing and
+    copy cost ≈ 0.3 ms a call, and lesson 8 asks for its surface 25 times a rerun."""
     return surfaces.get(name, **dict(params))
 
 

@@ -4,6 +4,7 @@
     .venv/bin/python bench/load.py --memory 2000      # one session, 2 000 Playground changes: RSS
     .venv/bin/python bench/load.py --burst 200        # one tab fires 200 changes: another's wait
     .venv/bin/python bench/load.py --cpu 12           # server CPU and bytes per rerun, every page
+    .venv/bin/python bench/load.py --cpu 12 --pages sharp_flat,network   # … on these pages
     .venv/bin/python bench/load.py --replicas 2 --sessions 60   # through nginx (deploy/serve.py)
 
 Without --url it starts `streamlit run app.py` itself (and reads its RSS from /proc). Each student
@@ -150,7 +151,7 @@ def cpu_seconds(pid):
     return time.clock_gettime_ns(((~pid) << 3) | 2) / 1e9
 
 
-async def cpu_per_rerun(base, pid, changes, seed=0):
+async def cpu_per_rerun(base, pid, changes, pages=PAGES, seed=0):
     """Per page: the server's CPU time for a new tab opening it (the settings seen before: the class
     arrives after the teacher); then over `changes` random slider changes one at a time (nothing else
     running) the median CPU time and the median bytes sent per change; then the same changes again
@@ -168,7 +169,7 @@ async def cpu_per_rerun(base, pid, changes, seed=0):
         sent.append((await session.change(key, value)).bytes)
         spent.append(await settled(before))
 
-    for page in PAGES:
+    for page in pages:
         made, sent, new, seen = [], [], [], []
         async with Session(base, timeout=120) as session:
             before = cpu_seconds(pid)
@@ -223,7 +224,7 @@ def main(args):
             print(f"server CPU for a new tab's page open; per control change ({args.cpu} random slider changes a page), "
                   "medians: CPU for a new setting and for the same changes again (caches full), bytes sent")
             mark = {True: "within", False: "OVER"}
-            for page, (opened, new, seen, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu)).items():
+            for page, (opened, new, seen, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu, args.pages or PAGES)).items():
                 print(f"  {page:<15}open {opened * 1e3:4.0f} ms   change: new {new * 1e3:4.0f} ms "
                       f"{mark[new <= 0.03]:>6}, caches full {seen * 1e3:4.0f} ms {mark[seen <= 0.03]:>6}"
                       f"{sent / 1e3:6.0f} kB sent {mark[sent <= 300_000]}")
@@ -276,4 +277,5 @@ if __name__ == "__main__":
     parser.add_argument("--burst", type=int, default=0)
     parser.add_argument("--cpu", type=int, default=0)
     parser.add_argument("--replicas", type=int, default=0, help="that many replicas behind nginx")
+    parser.add_argument("--pages", type=lambda text: text.split(","), help="--cpu on these pages only (a,b,…)")
     main(parser.parse_args())

@@ -370,9 +370,26 @@ def run_ensemble(surface, optimizer, *, starts, steps, lr, noise=0.0, seed=0, **
     noise = _number("noise", noise, 0.0, 1e6)
     seed = _integer("seed", seed, 0, 2**63 - 1)
     out = np.empty((steps + 1, 2, len(starts)))
+    table = _normals(seed, len(starts), steps) if noise and len(starts) * steps <= NORMALS_KEPT else _NO_TABLE
     K.ensemble(surface.kernel_id, surface.coefficients, OPTIMIZERS[optimizer].kernel_id, record, rates,
-               surfaces.kernel_array(starts[:, 0]), surfaces.kernel_array(starts[:, 1]), noise, seed, out)
+               surfaces.kernel_array(starts[:, 0]), surfaces.kernel_array(starts[:, 1]), noise, seed, table, out)
     return out.transpose(2, 0, 1)
+
+
+NORMALS_KEPT = 300_000  # members × steps: a noise table of at most 4.8 MB is kept, four of them
+_NO_TABLE = np.empty((0, 2, 0))
+_NO_TABLE.flags.writeable = False  # the same Numba type as a table: one compiled kernel
+
+
+@functools.lru_cache(maxsize=4)
+def _normals(seed, members, steps):
+    """The N(0, 1) draws of a noisy ensemble, (steps, 2, members), read-only. They depend on the
+    seed and the size alone, so a page's sweep of ensembles (lesson 8: 21 of them, one per batch
+    size or α) draws them once: the draws cost twice as much as the steps themselves."""
+    table = np.empty((steps, 2, members))
+    K.normals(seed, table)
+    table.flags.writeable = False
+    return table
 
 
 def first_within(points, targets, tolerance):

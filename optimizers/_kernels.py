@@ -229,12 +229,21 @@ def trajectory(sid, p, features, targets, order, bounds, opt, h, lrs, x0, y0, no
 
 
 @kernel
-def ensemble(sid, p, opt, h, lrs, x0, y0, noise, seed, out):
+def normals(seed, out):
+    """normal_pair(seed, i, t) for every step t and member i into out (T, 2, n): an ensemble's noise."""
+    for t in range(out.shape[0]):
+        for i in range(out.shape[2]):
+            out[t, 0, i], out[t, 1, i] = normal_pair(seed, i, t)
+
+
+@kernel
+def ensemble(sid, p, opt, h, lrs, x0, y0, noise, seed, table, out):
     """Run len(x0) members in lock-step; out (T+1, 2, n) receives the points.
 
     Each step is two passes over flat arrays (gradients, then updates) with the members innermost,
     so the compiler vectorises across them. A member that leaves |θ| ≤ LIMIT becomes NaN, and NaN
-    then propagates through every later step.
+    then propagates through every later step. The noise's N(0, 1) draws come from `table` (the
+    `normals` of this seed, computed once for many ensembles) unless it is empty (0, 2, 0).
     """
     p = p.copy()  # a formula's workspace is written: never into a Surface another thread may use
     n = x0.shape[0]
@@ -247,7 +256,11 @@ def ensemble(sid, p, opt, h, lrs, x0, y0, noise, seed, out):
     out[0, 1, :] = y
     for t in range(lrs.shape[0]):
         gradients(sid, p, x, y, gx, gy, work)
-        if noise > 0.0:
+        if noise > 0.0 and table.shape[0] > 0:
+            for i in range(n):
+                gx[i] += noise * table[t, 0, i]
+                gy[i] += noise * table[t, 1, i]
+        elif noise > 0.0:
             for i in range(n):
                 a, b = normal_pair(seed, i, t)
                 gx[i] += noise * a

@@ -193,6 +193,19 @@ def test_ensemble_members_have_their_own_noise_streams():
     np.testing.assert_array_equal(bigger[:4], paths)  # a member's stream does not depend on n
 
 
+def test_an_ensemble_draws_the_same_noise_from_its_kept_table_as_computed_in_the_kernel():
+    """Small noisy ensembles read their N(0, 1) draws from a table kept per (seed, size); larger ones
+    compute them step by step. Both give every member the same stream, to the last bit."""
+    members = optimizers.NORMALS_KEPT // 100 + 1  # × 100 steps: over the kept size
+    starts = np.random.default_rng(5).uniform(-1.0, 1.0, (members, 2))
+    computed = optimizers.run_ensemble("sharp_flat", "gd", starts=starts, steps=100, lr=0.1, noise=3.0, seed=7)
+    kept = optimizers.run_ensemble("sharp_flat", "gd", starts=starts[:5], steps=100, lr=0.1, noise=3.0, seed=7)
+    np.testing.assert_array_equal(kept, computed[:5])
+    table = optimizers._normals(7, 3, 100)
+    assert not table.flags.writeable
+    np.testing.assert_array_equal(table[42, :, 2], kernels.normal_pair(7, 2, 42))
+
+
 # ----------------------------------------------------------------------------- divergence
 
 def test_divergence_is_reported_and_the_rest_is_nan():
@@ -526,7 +539,7 @@ def test_an_unknown_kernel_id_gives_nan_not_another_method():
     assert np.isnan(out[1:]).all()
     out = np.empty((5, 2, 3))
     kernels.ensemble(bowl.kernel_id, bowl.coefficients, unknown, record, np.full(4, 0.1), np.ones(3), np.ones(3),
-                     0.0, 0, out)
+                     0.0, 0, optimizers._NO_TABLE, out)
     assert np.isnan(out[1:]).all()
     from surfaces import _kernels as surface_kernels
     values = np.empty((1, 6))

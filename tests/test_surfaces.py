@@ -47,6 +47,23 @@ def test_gradient_and_hessian_match_finite_differences(name, params):
         assert hess[0, 1] == hess[1, 0]
 
 
+@pytest.mark.parametrize("sharp_width", [0.1, 0.25, 0.5])
+def test_two_wells_match_their_closed_form_near_and_far_from_the_wells(sharp_width):
+    """The sharp/flat surface against NumPy's c(x² + y²) − d₁e^(−r₁²/2w₁²) − d₂e^(−r₂²/2w₂²), out to
+    where noisy runs roam (|θ| ≈ 100): far from a well its term is far below the last digit."""
+    surface = surfaces.get("sharp_flat", sharp_width=sharp_width)
+    c, x1, y1, d1, w1, x2, y2, d2, w2 = surface.coefficients[:9]
+    radius = np.geomspace(1e-3, 100.0, 400)
+    angle = np.random.default_rng(3).uniform(0.0, 2.0 * math.pi, radius.size)
+    x, y = x1 + radius * np.cos(angle), y1 + radius * np.sin(angle)
+    e1 = d1 * np.exp(-((x - x1) ** 2 + (y - y1) ** 2) / (2 * w1 ** 2))
+    e2 = d2 * np.exp(-((x - x2) ** 2 + (y - y2) ** 2) / (2 * w2 ** 2))
+    np.testing.assert_allclose(surface.f(x, y), c * (x * x + y * y) - e1 - e2, rtol=1e-14)
+    gx, gy = surface.grad(x, y)
+    np.testing.assert_allclose(gx, 2 * c * x + e1 * (x - x1) / w1 ** 2 + e2 * (x - x2) / w2 ** 2, rtol=1e-13)
+    np.testing.assert_allclose(gy, 2 * c * y + e1 * (y - y1) / w1 ** 2 + e2 * (y - y2) / w2 ** 2, rtol=1e-13)
+
+
 @pytest.mark.parametrize("name, params", VARIANTS, ids=IDS)
 def test_minima_are_stationary_with_positive_definite_hessians(name, params):
     surface = surfaces.get(name, **params)
