@@ -189,6 +189,16 @@ def server():
         yield base
 
 
+def test_no_page_that_embeds_the_app_may_control_it(server):
+    """The host configuration the browser fetches allows no origin to post commands (rerun, stop,
+    set an auth token) into the app, so the app never listens for them. Streamlit's default allowed
+    16 of its cloud's origins, each tested for every message the app posts to its own window."""
+    import json
+    import urllib.request
+    with urllib.request.urlopen(server + "/_stcore/host-config", timeout=30) as reply:
+        assert json.load(reply)["allowedOrigins"] == []
+
+
 CRAFTED = [
     {"n": 1, "x": math.nan, "y": 0.0},
     {"n": 1, "x": "abc", "y": 0.0},

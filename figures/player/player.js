@@ -142,13 +142,15 @@
   }
 
   // A legend in rows above the plot gets the room it needs: never drawn over the map's top.
+  // (Measured only for such a legend: a measurement forces the browser to lay out the page then.)
   function clearLegend(div) {
+    const layout = div._fullLayout;
+    if (!layout || !layout.showlegend || (layout.legend && layout.legend.orientation !== "h")) return null;
     const legend = div.querySelector(".legend");
     const plot = div.querySelector(".nsewdrag");
     if (!legend || !plot) return null;
     const overlap = legend.getBoundingClientRect().bottom - plot.getBoundingClientRect().top;
-    const layout = div._fullLayout;
-    if (overlap <= 0 || (layout.legend && layout.legend.orientation !== "h")) return null;
+    if (overlap <= 0) return null;
     div.cleared = (div.cleared || 0) + 1;
     if (div.cleared > 3) return null;  // (plotly.js could not give the room: leave it)
     return Plotly.relayout(div, {"margin.t": layout.margin.t + overlap + 6});
@@ -296,8 +298,10 @@
         p.spec = spec; p.animation = prepare(spec);
         if (p.caption) p.caption.textContent = spec.layout.title.text;
         p.div.cleared = 0;
-        Plotly.react(p.div, spec.data, arranged(p), options.config || {});
       });
+      // every size read before any plot is drawn: one layout of the page, not one per plot
+      plots.map(arranged).forEach((layout, i) => Plotly.react(plots[i].div, plots[i].spec.data, layout,
+                                                              options.config || {}));
       animated = plots.filter((p) => p.animation);
       steps = animated.reduce((m, p) => Math.max(m, p.animation.steps), 0);
       if (slider) { slider.max = steps; state.pos = steps; slider.value = steps; readout.textContent = label(steps); }
