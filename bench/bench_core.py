@@ -144,9 +144,16 @@ def main():
         ends = optimizers.run_ensemble(sharp_flat, "gd", starts=disc, steps=300, lr=0.1, noise=2.0, seed=1)[:, -1]
         optimizers.run_ensemble(sharp_flat, "gd", starts=ends, steps=150, lr=1 / 16.04)
 
+    def roaming():  # B = 1, σ₁ = 12, α = 0.3: the runs wander far from the narrow well (exp's slow path)
+        optimizers.run_ensemble(sharp_flat, "gd", starts=disc, steps=300, lr=0.3, noise=12.0, seed=1)
+
     one = median_seconds(lesson8_setting, repeat=20)
     report("lesson 8, one setting: 300 noisy runs × 300 steps + settling × 150", one, 20e-3)
     report("  the page's 27 settings on a cold view (9 batch sizes, 9 α at two B)", 27 * one)
+    report("  noisy runs that roam far (B = 1, σ₁ = 12, α = 0.3)",
+           median_seconds(roaming, repeat=20), 20e-3)
+    report("  … their noise drawn anew (no table kept yet)",
+           median_seconds(lambda: (optimizers._normals.cache_clear(), roaming()), repeat=20), 20e-3)
     report("fresh process: import + first trajectory (warm cache)", fresh_process_seconds(), 1.0, "s")
     formulas(rosenbrock, starts)
     network()
@@ -164,7 +171,8 @@ def network():
     d1, d2 = (optimizers.filter_normalized_direction(theta, seed=k) for k in (0, 1))
     a, b = np.meshgrid(np.linspace(-1, 1, 51), np.linspace(-1, 1, 51))
     points = theta + a.ravel()[:, None] * d1 + b.ravel()[:, None] * d2
-    report("  a 51 × 51 landscape slice", median_seconds(lambda: optimizers.network_costs(points, X, y)), 0.5, "s")
+    report("  a 51 × 51 landscape slice (all samples at once)",
+           median_seconds(lambda: optimizers.network_costs(points, X, y)), 0.5)
 
 
 def formulas(rosenbrock, starts):

@@ -522,6 +522,7 @@ def warm_up():
     X, y = surfaces.moons(8)  # the network's
     trained = train_network(X, y, "adam", epochs=2, batch_size=4)
     network_costs(trained.theta[None, :], X, y)
+    network_accuracy(trained.theta, X, y)
 
 
 # ----------------------------------------------------------------------------- averages

@@ -2,6 +2,7 @@
 finite differences and torch autograd, its steps against the surfaces' own rule, and the course's
 published accuracies."""
 
+import math
 import numpy as np
 import pytest
 
@@ -54,6 +55,17 @@ def test_forward_pass_and_cost_match_numpy():
     thetas = theta + np.random.default_rng(0).normal(0, 0.1, (5, 30))
     np.testing.assert_allclose(optimizers.network_costs(thetas, X, y), [numpy_cost(t, X, y) for t in thetas],
                                rtol=1e-13)
+
+
+def test_a_landscape_costs_each_point_as_the_forward_pass_does_to_the_bit():
+    """network_costs runs all samples at once; its sums are network_output's, in the same order."""
+    X, y = surfaces.moons()
+    thetas = optimizers.network_init(seed=2) + np.random.default_rng(1).normal(0, 0.5, (7, 30))
+    for theta, cost in zip(thetas, optimizers.network_costs(thetas, X, y)):
+        total = 0.0
+        for p, label in zip(optimizers.network_output(theta, X), y):
+            total += -math.log(p) if label == 1.0 else -math.log(1.0 - p)
+        assert cost == total / len(X)
 
 
 def test_backpropagation_matches_finite_differences():
