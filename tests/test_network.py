@@ -3,6 +3,7 @@ finite differences and torch autograd, its steps against the surfaces' own rule,
 published accuracies."""
 
 import math
+
 import numpy as np
 import pytest
 
