@@ -1,7 +1,6 @@
 """Descent Lab: the router. Page config, the settings sidebar, navigation, notices about bad links."""
 
 import logging
-from pathlib import Path
 
 import streamlit as st
 
@@ -9,23 +8,12 @@ import surfaces  # noqa: F401  (sets Numba's cache folder before any kernel load
 from app_pages import common, controls
 from app_pages.i18n import t
 
-PAGES = Path(__file__).parent / "app_pages"
-
 st.set_page_config(page_title="Descent Lab", page_icon="📉", layout="wide",
                    initial_sidebar_state="collapsed" if common.projector_requested() else "expanded")
 controls.begin_run()
 common.settings_sidebar()
 common.home_at_its_name()
-navigation = st.navigation({
-    t("app.name"): [
-        st.Page(PAGES / "home.py", title=t("pages.home"), url_path="home", icon="🏠", default=True),
-        st.Page(PAGES / "playground.py", title=t("pages.playground"), url_path="playground", icon="🧪"),
-    ],
-    t("app.lessons"): [
-        st.Page(PAGES / f"{name}.py", title=f"{number}. {t(f'pages.{name}')}", url_path=name)
-        for number, name in common.LESSONS
-    ],
-})
+navigation = st.navigation(common.pages())
 notice = st.empty()
 try:
     navigation.run()

@@ -3,6 +3,8 @@ samples, mini-batches of 64) trained in the core with GD, momentum and Adam: the
 over the epochs, the accuracy table beside the course's, a slice of the loss landscape around the
 trained weights (Li et al. 2018) and Keskar et al.'s line from a small-batch to a large-batch solution."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -25,6 +27,13 @@ SLICE = np.linspace(-1.0, 1.0, 51)
 LINE = np.linspace(-1.0, 2.0, 61)
 
 
+@functools.cache
+def moons(seed=3):
+    """The course's data set (seed 3) or its test set (seed 4): drawn once per process, not on each
+    of the ten uses a rerun makes (0.4 ms each). Never written to."""
+    return surfaces.moons(seed=seed)
+
+
 @common.cached(max_entries=48)
 def trainings(schedule, lr, batch_size, seed=0, names=tuple(RACERS)):
     """The setting's runs (optimizers.course_network: from disk when this machine has trained them)."""
@@ -43,7 +52,7 @@ def train(optimizer, schedule, lr, batch_size, epochs, seed=0, alone=False):
 
 
 def accuracy(theta):
-    return 100.0 * optimizers.network_accuracy(theta, *surfaces.moons())
+    return 100.0 * optimizers.network_accuracy(theta, *moons())
 
 
 @common.cached(max_entries=64)
@@ -59,7 +68,7 @@ def regions(snapshots):
 def landscape(theta, snapshots):
     """The cost over the plane θ* + a·d₁ + b·d₂ (two filter-normalised random directions), and the
     training path projected onto it with the share of its length the plane holds."""
-    X, y = surfaces.moons()
+    X, y = moons()
     d1, d2 = (optimizers.filter_normalized_direction(theta, seed=k) for k in (0, 1))
     a, b = np.meshgrid(SLICE, SLICE)
     losses = optimizers.network_costs(theta + a.ravel()[:, None] * d1 + b.ravel()[:, None] * d2, X, y)
@@ -74,7 +83,7 @@ def landscape(theta, snapshots):
 def keskar_line(small, large):
     """Train and test cost along a·θ_large + (1 − a)·θ_small for a in LINE."""
     thetas = LINE[:, None] * large + (1.0 - LINE[:, None]) * small
-    train_set, test_set = surfaces.moons(), surfaces.moons(seed=4)
+    train_set, test_set = moons(), moons(seed=4)
     return optimizers.network_costs(thetas, *train_set), optimizers.network_costs(thetas, *test_set)
 
 
@@ -84,7 +93,7 @@ def stage(schedule, lr, batch, epochs, style, labels):
     labels = dict(labels)
     frames = np.arange(0, epochs + 1, FRAME_EVERY)
     unit = {"name": labels["epoch"], "scale": 1.0, "offset": 0.0, "digits": 0}
-    X, y = surfaces.moons()
+    X, y = moons()
     return [figures.boundary_figure(*GRID, regions(train(name, schedule, lr, batch, epochs)[1]), frames, X, y,
                                     style=style, labels=labels, unit=unit, title=labels[name])
             for name in RACERS]
@@ -121,7 +130,7 @@ with st.sidebar:
     seeds = controls.toggle(P + "seeds", t("network.seeds"), False, help=t("network.seeds_help"))
 
 style = common.style()
-X, y = surfaces.moons()
+X, y = moons()
 with st.spinner(t("network.training")):
     runs = {name: train(name, schedule, lr, batch, epochs) for name in RACERS}
 rates = {name: DECAY_RATES[name] if schedule == "decay" else lr for name in RACERS}

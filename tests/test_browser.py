@@ -104,6 +104,29 @@ def plot_state(page, n=0, plot=0):
     }""")
 
 
+@pytest.mark.parametrize("native", [True, False], ids=["fromBase64", "fallback"])
+def test_the_player_decodes_packed_arrays_bit_for_bit(page, base_url, native):
+    """Every typed array the figures pack (figures.style.packed) comes back in the browser as the
+    same numbers, through the browser's own base64 decoder and through the player's fallback."""
+    from figures.style import packed
+    rng = np.random.default_rng(7)
+    arrays = {"f8": rng.normal(size=257) * 1e3, "f4": rng.normal(size=300), "i4": rng.integers(-9, 9, 33),
+              "u1": rng.integers(0, 256, 1000), "i2": rng.integers(-300, 300, 7)}
+    arrays["f8"][[3, 50]] = np.nan, -np.inf
+    spec = {"data": [{"x": packed(values, dtype), "y": packed(values, dtype)} for dtype, values in arrays.items()],
+            "player": {"steps": 1, "grow": [[k, -1, 1] for k in range(len(arrays))]}}
+    page.set_content("<html><body></body></html>")
+    if not native:
+        page.evaluate("() => { delete Uint8Array.fromBase64 }")
+    page.add_script_tag(path=str(ROOT / "figures" / "player" / "player.js"))
+    decoded = page.evaluate("""spec => DescentPlayer.prepare(spec).grow.map(g => Array.from(g.x, v =>
+        Number.isNaN(v) ? "nan" : (v === Infinity ? "inf" : (v === -Infinity ? "-inf" : v))))""", spec)
+    for (dtype, values), got in zip(arrays.items(), decoded):
+        expected = np.asarray(values, dtype=dtype).astype(np.float64)
+        np.testing.assert_array_equal(np.array(got, dtype=np.float64), expected, err_msg=dtype)  # NaN = NaN
+    assert page.evaluate("() => typeof Uint8Array.fromBase64") == ("function" if native else "undefined")
+
+
 def test_home_lists_the_lessons(page, base_url):
     page.goto(base_url)
     page.wait_for_selector("[data-testid=stPageLink]", timeout=60_000)

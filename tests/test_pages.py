@@ -33,10 +33,11 @@ def assert_healthy(at):
 
 def player_specs(element):
     """The figure specs one player on the page draws: its "specs" argument is zlib streams, joined,
-    and "parts" for each figure the lengths of its streams, whose texts joined are its JSON."""
+    and "parts" (in its "about" text) for each figure the lengths of its streams, whose texts joined
+    are its JSON."""
     blob = next(a for a in element.proto.special_args if a.key == "specs").bytes
     specs, at = [], 0
-    for lengths in json.loads(element.proto.json_args)["parts"]:
+    for lengths in json.loads(json.loads(element.proto.json_args)["about"])["parts"]:
         text = b""
         for length in lengths:
             text += zlib.decompress(blob[at:at + length])
@@ -511,3 +512,36 @@ def test_a_setting_seen_before_encodes_no_large_figure_again(page, monkeypatch):
     monkeypatch.setattr(figures.style.Prepared, "json", lambda self: encoded.append(len(text := real(self))) or text)
     move(first)
     assert max(encoded, default=0) < 100_000, encoded
+
+
+def test_every_run_gets_its_own_pages_titled_in_its_language():
+    """The pages are built once per language, and every run gets copies: st.navigation marks the page
+    it returns as the one that may run, and sessions running at once must never share that mark."""
+    from app_pages import common
+    from app_pages.i18n import STRINGS, use_language
+    for language in ("zh", "en"):
+        assert_healthy(app("momentum", lang=language))
+    for language in ("zh", "en"):
+        use_language(language)
+        first, second = common.pages(), common.pages()
+        shown = [page for section in first.values() for page in section]
+        assert [page.title for page in shown][:3] == [STRINGS[language]["pages.home"], STRINGS[language]["pages.playground"],
+                                                      f"1. {STRINGS[language]['pages.ema']}"]
+        again = [page for section in second.values() for page in section]
+        assert all(a is not b and a.url_path == b.url_path for a, b in zip(shown, again))
+        assert len(shown) == 2 + len(LESSONS)
+    use_language("en")
+
+
+def test_a_player_gets_its_figures_as_bytes_and_everything_else_as_one_text():
+    """Streamlit tests every argument of a component that is not bytes for a dataframe (≈ 0.25 ms a
+    player for a list of lists and a dict, on every rerun): a player has one such argument, a text."""
+    at = app("momentum")
+    assert_healthy(at)
+    players = at.get("component_instance")
+    assert len(players) >= 4
+    for element in players:
+        args = json.loads(element.proto.json_args)
+        assert set(args) == {"about", "key", "default"} and isinstance(args["about"], str)
+        assert set(json.loads(args["about"])) == {"parts", "full", "options", "digest"}
+        assert [a.key for a in element.proto.special_args] == ["specs"]
