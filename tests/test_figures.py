@@ -356,6 +356,24 @@ def test_the_player_is_sent_each_figure_compressed_once_and_a_shared_backdrop_on
     assert len(blob) < 0.75 * sum(len(figure.json()) for figure in shown)
 
 
+def test_a_figure_built_anew_but_the_same_is_compressed_once():
+    """A page that builds a figure on every rerun (not cached) sends the streams made the first
+    time; a figure that differs in one number gets its own."""
+    where, paths, lines = race(steps=120)
+
+    def build(loss):
+        return figures.curve_figure([figures.Curve("loss", "#000000", loss)], style=figures.NORMAL,
+                                    x_title="step", y_title="loss")
+    first, again = build(paths[0].loss), build(paths[0].loss.copy())
+    assert first is not again and first.deflated() is again.deflated()
+    changed = paths[0].loss.copy()
+    changed[7] = np.nextafter(changed[7], np.inf)  # the last digit of one point
+    other = build(changed)
+    assert other.deflated() is not first.deflated()
+    assert zlib.decompress(other.deflated()[0]).decode() == other.json()
+    assert zlib.decompress(first.deflated()[0]).decode() == first.json()
+
+
 def test_a_figure_whose_data_holds_the_shared_mark_still_travels_whole():
     import json
     text = "x" * figures.style.SHARED + figures.style._MARK
