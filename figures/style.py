@@ -206,7 +206,7 @@ class Prepared(go.Figure):
         if self._deflated is None:
             # A figure a page builds anew on every rerun (not cached) is mostly the same figure as
             # the last time: its streams are found by the spec's fingerprint (its pickle, hashed:
-            # ≈ 0.1 ms per 100 kB, against ≈ 2 ms to encode and compress it).
+            # 0.03 ms for a 16 kB curve chart, against 0.2 ms to encode and compress it).
             fingerprint = hashlib.blake2b(pickle.dumps(self._spec, protocol=5), digest_size=16).digest()
             self._deflated = _kept(_figure_streams, fingerprint, self._streams, _FIGURES_KEPT)
         return self._deflated

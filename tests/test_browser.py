@@ -105,7 +105,7 @@ def plot_state(page, n=0, plot=0):
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["fromBase64", "fallback"])
-def test_the_player_decodes_packed_arrays_bit_for_bit(page, base_url, native):
+def test_the_player_decodes_packed_arrays_bit_for_bit(page, native):
     """Every typed array the figures pack (figures.style.packed) comes back in the browser as the
     same numbers, through the browser's own base64 decoder and through the player's fallback."""
     from figures.style import packed
