@@ -8,7 +8,9 @@
 * in Chromium, each against a one-chart app (bench/baseline_app.py) measured in the same run: the
   first chart in a brand-new profile and a slider's key press → the chart redrawn, on every page
   (budget 1.3×); nine quick presses: stale redraws after the last (no seconds of them); the first
-  chart of a page with the browser warm (2.5 s); playback pictures a second and a race's length.
+  chart of a page with the browser warm (2.5 s); playback pictures a second and a race's length;
+  and, for scale, the one-chart app in a fragment amid 40 text elements (bench/floor_app.py): the
+  least a lesson-sized page allows in Streamlit's frontend.
 """
 
 import statistics
@@ -238,6 +240,12 @@ def browser_figures():
             figures["baseline: slider → chart"] = redraw_after_key(page, "beta", presses=16)  # the yardstick: steadier
             figures["baseline: 9 quick presses, stale redraws after the last"] = stale_queue(page, "beta")
             page.close()
+        with served(script=ROOT / "bench" / "floor_app.py") as base:
+            page = browser.new_page(viewport={"width": 1024, "height": 768})
+            page.goto(base)
+            wait_chart(page)
+            figures["floor: the same in a fragment amid 40 text elements"] = redraw_after_key(page, "beta", presses=16)
+            page.close()
         with served() as base:
             for path in ("playground", "momentum", "ema"):  # the server's first run of each: its caches
                 first_chart(browser, f"{base}/{path}")
@@ -288,6 +296,9 @@ def print_browser(figures):
     for what, value in figures.items():
         if what.startswith("baseline"):
             print(f"browser: {what:<62s}{value * 1e3:7.0f} ms")
+        elif what.startswith("floor"):  # no budget: what Streamlit's frontend allows a page of our size
+            print(f"browser: {what:<62s}{value * 1e3:7.0f} ms  {value / base_slider:4.2f}× the baseline "
+                  "(Streamlit's floor for a lesson-sized page)")
         elif what.startswith("first chart, browser warm"):
             print(f"browser: {what:<62s}{value * 1e3:7.0f} ms  (budget 2.5 s: {verdict(value, 2.5)})")
         elif what.startswith("first chart"):

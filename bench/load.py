@@ -155,8 +155,10 @@ async def cpu_per_rerun(base, pid, changes, pages=PAGES, seed=0):
     """Per page: the server's CPU time for a new tab opening it (the settings seen before: the class
     arrives after the teacher); then over `changes` random slider changes one at a time (nothing else
     running) the median CPU time and the median bytes sent per change; then the same changes again
-    in another tab, every setting now in the caches (what a class costs once its caches are full).
-    Each is measured on its own, the server's bookkeeping after the last message included."""
+    in another tab, every setting now in the caches (what a class costs once its caches are full),
+    and the median number of messages a change sends (each is work for the browser's frontend,
+    changed or not). Each is measured on its own, the server's bookkeeping after the last message
+    included."""
     rng = random.Random(seed)
     figures = {}
 
@@ -166,7 +168,8 @@ async def cpu_per_rerun(base, pid, changes, pages=PAGES, seed=0):
 
     async def changed(session, key, value, sent, spent):
         before = cpu_seconds(pid)
-        sent.append((await session.change(key, value)).bytes)
+        run = await session.change(key, value)
+        sent.append((run.bytes, run.messages))
         spent.append(await settled(before))
 
     for page in pages:
@@ -185,7 +188,8 @@ async def cpu_per_rerun(base, pid, changes, pages=PAGES, seed=0):
             for key, value in made:
                 if key in session.widgets:  # a control drawn only for some values of another
                     await changed(session, key, value, [], seen)
-        figures[page] = (opened, statistics.median(new), statistics.median(seen), statistics.median(sent))
+        figures[page] = (opened, statistics.median(new), statistics.median(seen),
+                         statistics.median(b for b, _ in sent), statistics.median(m for _, m in sent))
     return figures
 
 
@@ -222,12 +226,13 @@ def main(args):
             return
         if args.cpu:
             print(f"server CPU for a new tab's page open; per control change ({args.cpu} random slider changes a page), "
-                  "medians: CPU for a new setting and for the same changes again (caches full), bytes sent")
+                  "medians: CPU for a new setting and for the same changes again (caches full), bytes and messages sent")
             mark = {True: "within", False: "OVER"}
-            for page, (opened, new, seen, sent) in asyncio.run(cpu_per_rerun(base, pid, args.cpu, args.pages or PAGES)).items():
+            for page, (opened, new, seen, sent, messages) in asyncio.run(
+                    cpu_per_rerun(base, pid, args.cpu, args.pages or PAGES)).items():
                 print(f"  {page:<15}open {opened * 1e3:4.0f} ms   change: new {new * 1e3:4.0f} ms "
                       f"{mark[new <= 0.03]:>6}, caches full {seen * 1e3:4.0f} ms {mark[seen <= 0.03]:>6}"
-                      f"{sent / 1e3:6.0f} kB sent {mark[sent <= 300_000]}")
+                      f"{sent / 1e3:6.0f} kB sent {mark[sent <= 300_000]} in {messages:3.0f} messages")
             print("  budgets: median ≤ 30 ms of server CPU, ≤ 300 kB sent per rerun")
             return
         if args.burst:
